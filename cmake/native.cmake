@@ -1,0 +1,11 @@
+# Native (Linux) build of src/core and its unit tests, under ASan + UBSan.
+set(PLUME_SAN -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+add_library(plume_core_native STATIC ${PLUME_CORE_SOURCES})
+target_include_directories(plume_core_native PUBLIC ${CMAKE_SOURCE_DIR}/src/core)
+target_compile_options(plume_core_native PUBLIC -g ${PLUME_SAN})
+target_link_options(plume_core_native PUBLIC ${PLUME_SAN})
+foreach(t ${PLUME_UNIT_TESTS})
+    add_executable(${t} tests/unit/${t}.c)
+    target_link_libraries(${t} plume_core_native)
+    add_test(NAME unit.${t} COMMAND ${t})
+endforeach()

@@ -1,0 +1,150 @@
+/* The layer DLL's entry: finds the boot block, joins the VM's job,
+ * installs every namespace's hooks. Runs before any DLL of the program. */
+#include "layer.h"
+#include "hook.h"
+#include "jobname.h"
+
+#include <winternl.h>
+#include <stddef.h>
+
+plume_boot g_boot;
+HANDLE g_job;
+static int g_active;
+
+static void put(HANDLE h, const char *s)
+{
+    DWORD n = 0, w;
+    while (s[n])
+        n++;
+    if (h && h != INVALID_HANDLE_VALUE)
+        WriteFile(h, s, n, &w, NULL);
+}
+
+void layer_error(const char *what, const char *why)
+{
+    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+    put(h, "plume layer: ");
+    put(h, what);
+    put(h, ": ");
+    put(h, why);
+    put(h, "\r\n");
+    OutputDebugStringA(what);
+}
+
+const char *layer_errstr(DWORD err, char *buf, size_t cap)
+{
+    static const char head[] = "Win32 error ";
+    char digits[12];
+    size_t n = 0, d = 0;
+    do {
+        digits[d++] = (char)('0' + err % 10);
+        err /= 10;
+    } while (err && d < sizeof digits);
+    for (const char *p = head; *p && n + 1 < cap; p++)
+        buf[n++] = *p;
+    while (d && n + 1 < cap)
+        buf[n++] = digits[--d];
+    buf[n] = 0;
+    return buf;
+}
+
+static IMAGE_DATA_DIRECTORY *image_dirs(BYTE *base)
+{
+    IMAGE_DOS_HEADER *dos = (IMAGE_DOS_HEADER *)base;
+    IMAGE_NT_HEADERS64 *nt = (IMAGE_NT_HEADERS64 *)(base + dos->e_lfanew);
+    return nt->OptionalHeader.DataDirectory;
+}
+
+/* Finds the boot block through the main image's import directory, keeps a
+ * copy and puts the image's own directories back. 0 when there is none
+ * (the layer was loaded by other means: it then stays inactive). */
+static int take_boot(void)
+{
+    BYTE *base = (BYTE *)GetModuleHandleW(NULL); /* PEB->ImageBaseAddress */
+    IMAGE_DATA_DIRECTORY *dd = image_dirs(base);
+    DWORD rva = dd[IMAGE_DIRECTORY_ENTRY_IMPORT].VirtualAddress;
+    if (rva < PLUME_BOOT_DESC_OFFSET)
+        return 0;
+    const plume_boot *b = (const plume_boot *)(base + rva - PLUME_BOOT_DESC_OFFSET);
+    MEMORY_BASIC_INFORMATION mbi;
+    if (!VirtualQuery(b, &mbi, sizeof mbi) || mbi.State != MEM_COMMIT ||
+        mbi.Protect != PAGE_READWRITE ||
+        (BYTE *)mbi.BaseAddress + mbi.RegionSize < (BYTE *)(b + 1))
+        return 0;
+    if (b->magic != PLUME_BOOT_MAGIC || b->version != PLUME_BOOT_VERSION ||
+        b->size != sizeof *b)
+        return 0;
+    g_boot = *b;
+    g_boot.vm_name[PLUME_BOOT_NAME - 1] = 0;
+    g_boot.vm_dir[PLUME_BOOT_PATH - 1] = 0;
+    g_boot.store_root[PLUME_BOOT_PATH - 1] = 0;
+    g_boot.layer_path[PLUME_BOOT_PATH - 1] = 0;
+
+    DWORD prot;
+    void *at = &dd[IMAGE_DIRECTORY_ENTRY_IMPORT];
+    SIZE_T len = sizeof(IMAGE_DATA_DIRECTORY) * (IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT + 1);
+    if (VirtualProtect(at, len, PAGE_READWRITE, &prot)) {
+        dd[IMAGE_DIRECTORY_ENTRY_IMPORT].VirtualAddress = b->orig_import_rva;
+        dd[IMAGE_DIRECTORY_ENTRY_IMPORT].Size = b->orig_import_size;
+        dd[IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT].VirtualAddress = b->orig_bound_rva;
+        dd[IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT].Size = b->orig_bound_size;
+        VirtualProtect(at, len, prot, &prot);
+    }
+    return 1;
+}
+
+static int join_job(void)
+{
+    uint16_t name[PLUME_BOOT_NAME + 32];
+    if (!plume_job_name(g_boot.vm_name, name, sizeof name / sizeof name[0]))
+        return 0;
+    g_job = OpenJobObjectW(JOB_OBJECT_ASSIGN_PROCESS | JOB_OBJECT_QUERY, FALSE,
+                           (const wchar_t *)name);
+    if (!g_job)
+        return 0;
+    BOOL in = FALSE;
+    if (!IsProcessInJob(GetCurrentProcess(), g_job, &in))
+        return 0;
+    return in || AssignProcessToJobObject(g_job, GetCurrentProcess());
+}
+
+static BOOL attach(void)
+{
+    if (!take_boot())
+        return TRUE;
+    if (!join_job()) {
+        layer_error("cannot join the VM's job object", "the process is not started");
+        return FALSE;
+    }
+    if (proc_init() != 0)
+        return FALSE;
+    g_active = 1;
+    return TRUE;
+}
+
+BOOL WINAPI plume_dll_entry(HINSTANCE inst, DWORD reason, LPVOID reserved);
+BOOL WINAPI plume_dll_entry(HINSTANCE inst, DWORD reason, LPVOID reserved)
+{
+    (void)reserved;
+    if (reason == DLL_PROCESS_ATTACH) {
+        DisableThreadLibraryCalls(inst);
+        return attach();
+    }
+    return TRUE;
+}
+
+/* Exports (layer.def). Ordinal 1 is what the injected import names. */
+__declspec(dllexport) unsigned plume_layer_status(void);
+__declspec(dllexport) const wchar_t *plume_layer_vm(void);
+
+/* Number of hooks in place, 0 when the layer is inactive. */
+unsigned plume_layer_status(void)
+{
+    return g_active ? hook_count() : 0;
+}
+
+/* The VM this process runs in, or NULL. */
+const wchar_t *plume_layer_vm(void)
+{
+    return g_active ? (const wchar_t *)g_boot.vm_name : NULL;
+}
