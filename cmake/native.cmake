@@ -9,3 +9,7 @@ foreach(t ${PLUME_UNIT_TESTS})
     target_link_libraries(${t} plume_core_native)
     add_test(NAME unit.${t} COMMAND ${t})
 endforeach()
+
+# Cross-check of the length decoder against objdump on Wine's DLLs.
+add_executable(x64dec_crosscheck tests/unit/x64dec_crosscheck.c)
+target_link_libraries(x64dec_crosscheck plume_core_native)

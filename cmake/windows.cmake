@@ -66,5 +66,8 @@ ExternalProject_Add(native
 foreach(t ${PLUME_UNIT_TESTS})
     add_test(NAME unit.${t} COMMAND ${CMAKE_BINARY_DIR}/native/${t})
 endforeach()
+add_test(NAME unit.x64dec_crosscheck
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/unit/x64dec_crosscheck.sh
+                 ${CMAKE_BINARY_DIR}/native/x64dec_crosscheck)
 
 include(${CMAKE_SOURCE_DIR}/tests/win/tests.cmake)

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "Global\PlumeVM.<vm, lower-cased>": the VM's job object. Returns the
- * length written (terminated), or 0 when it does not fit. */
-size_t plume_job_name(const uint16_t *vm, uint16_t *buf, size_t cap);
+/* "Global\PlumeVM.<hash of the store root>.<vm>", lower-cased: the job
+ * object of VM `vm` of the store at `root` (two stores on one machine, as
+ * in the tests, never share a job). Returns the length written
+ * (terminated), or 0 when it does not fit. */
+size_t plume_job_name(const uint16_t *root, const uint16_t *vm, uint16_t *buf, size_t cap);
 
 #endif

@@ -95,8 +95,8 @@ static int take_boot(void)
 
 static int join_job(void)
 {
-    uint16_t name[PLUME_BOOT_NAME + 32];
-    if (!plume_job_name(g_boot.vm_name, name, sizeof name / sizeof name[0]))
+    uint16_t name[PLUME_BOOT_NAME + 48];
+    if (!plume_job_name(g_boot.store_root, g_boot.vm_name, name, sizeof name / sizeof name[0]))
         return 0;
     g_job = OpenJobObjectW(JOB_OBJECT_ASSIGN_PROCESS | JOB_OBJECT_QUERY, FALSE,
                            (const wchar_t *)name);

@@ -1,16 +1,21 @@
 /* The job object of a running VM (see vmjob.h). */
 #include "vmjob.h"
 #include "jobname.h"
+#include "store.h"
 
 void vmjob_name(const char *vm, wchar_t *buf, size_t cap)
 {
     uint16_t w[64];
+    wchar_t root[STORE_PATH_MAX];
     size_t i = 0;
     for (; vm[i] && i + 1 < sizeof w / sizeof w[0]; i++)
         w[i] = (unsigned char)vm[i];
     w[i] = 0;
-    if (!plume_job_name(w, (uint16_t *)buf, cap) && cap)
-        buf[0] = 0;
+    if (store_root(root, STORE_PATH_MAX) != ERROR_SUCCESS ||
+        !plume_job_name((const uint16_t *)root, w, (uint16_t *)buf, cap)) {
+        if (cap)
+            buf[0] = 0;
+    }
 }
 
 HANDLE vmjob_open(const char *vm, DWORD access, int create)

@@ -8,7 +8,8 @@
 
 #include <windows.h>
 
-/* Builds the job's object name for VM `vm` (case-insensitive: lower-cased). */
+/* Builds the job's object name for VM `vm` of the current store (see
+ * src/core/jobname.h). */
 void vmjob_name(const char *vm, wchar_t *buf, size_t cap);
 /* Opens the VM's job, or creates it when create != 0. NULL with
  * GetLastError() set when it cannot (ERROR_FILE_NOT_FOUND: not running). */

@@ -118,10 +118,16 @@ int main(void)
     T(len == 3 && eq(small, "abc"));
 
     /* Job names are lower-cased, and refused when they do not fit. */
-    uint16_t vm[8], name[64];
+    uint16_t vm[8], name[64], name2[64], root[64], root2[64];
     w16(vm, "MyVM_1");
-    T(plume_job_name(vm, name, 64) > 0 && eq(name, "Global\\PlumeVM.myvm_1"));
-    T(plume_job_name(vm, name, 10) == 0);
+    w16(root, "C:\\ProgramData\\Plume");
+    T(plume_job_name(root, vm, name, 64) == 30);
+    T(memcmp(name, u"Global\\PlumeVM.", 30) == 0 && eq(name + 23, ".myvm_1"));
+    w16(root2, "c:\\programdata\\plume\\");
+    T(plume_job_name(root2, vm, name2, 64) > 0 && memcmp(name, name2, sizeof name) == 0);
+    w16(root2, "C:\\plume-tests\\x");
+    T(plume_job_name(root2, vm, name2, 64) > 0 && memcmp(name, name2, 30 * 2) != 0);
+    T(plume_job_name(root, vm, name, 20) == 0);
 
     /* Random arguments round-trip. */
     srand(1);
