@@ -12,6 +12,8 @@
 
 /* Output, UTF-8, printf-style. out() -> stdout. */
 void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A JSON string literal (quoted, escaped) of UTF-8 s, to stdout. */
+void out_json_str(const char *s);
 /* "plume CMD: <message>\n" on stderr; returns PLUME_EXIT_FAIL. */
 int fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like fail(), then ": <system message> (error N)". */

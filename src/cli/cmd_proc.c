@@ -57,21 +57,6 @@ static int parse_vm(const char *cmd, int argc, wchar_t **argv, int allow_json, v
     return 0;
 }
 
-static void json_str(const char *s)
-{
-    out("\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            out("\\%c", c);
-        else if (c < 0x20)
-            out("\\u%04x", c);
-        else
-            out("%c", c);
-    }
-    out("\"");
-}
-
 typedef struct proc_row {
     DWORD pid, ppid;
     int layer;          /* 1 yes, 0 no, -1 unknown */
@@ -154,7 +139,7 @@ int cmd_ps(int argc, wchar_t **argv)
             out("%s\n  {\"pid\": %lu, \"ppid\": %lu, \"layer\": %s, \"image\": ", i ? "," : "",
                 (unsigned long)r.pid, (unsigned long)r.ppid,
                 r.layer > 0 ? "true" : r.layer == 0 ? "false" : "null");
-            json_str(r.image);
+            out_json_str(r.image);
             out("}");
         }
     }

@@ -87,3 +87,25 @@ int wants_help(int argc, wchar_t **argv)
     }
     return 0;
 }
+
+/* A JSON string, escaped. s is UTF-8. */
+void out_json_str(const char *s)
+{
+    out("\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            out("\\%c", c);
+        else if (c == '\n')
+            out("\\n");
+        else if (c == '\r')
+            out("\\r");
+        else if (c == '\t')
+            out("\\t");
+        else if (c < 0x20 || c == 0x7f)
+            out("\\u%04x", c);
+        else
+            out("%c", c);
+    }
+    out("\"");
+}

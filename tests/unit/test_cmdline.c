@@ -124,7 +124,7 @@ int main(void)
     T(plume_job_name(root, vm, name, 64) == 30);
     T(memcmp(name, u"Global\\PlumeVM.", 30) == 0 && eq(name + 23, ".myvm_1"));
     w16(root2, "c:\\programdata\\plume\\");
-    T(plume_job_name(root2, vm, name2, 64) > 0 && memcmp(name, name2, sizeof name) == 0);
+    T(plume_job_name(root2, vm, name2, 64) == 30 && memcmp(name, name2, 31 * 2) == 0);
     w16(root2, "C:\\plume-tests\\x");
     T(plume_job_name(root2, vm, name2, 64) > 0 && memcmp(name, name2, 30 * 2) != 0);
     T(plume_job_name(root, vm, name, 20) == 0);

@@ -45,3 +45,7 @@ target_link_libraries(t_early PRIVATE t_early_dll)
 add_executable(tree demo/tree.c)
 target_link_options(tree PRIVATE -municode)
 plume_cli_test(run)
+
+# Benchmarks (bench/run): built with everything, never run as tests.
+add_executable(bench_startup bench/bench_startup.c)
+target_link_options(bench_startup PRIVATE -municode)
