@@ -48,12 +48,13 @@ add_executable(plume
     src/cli/cmd_vm.c
     src/cli/cmd_run.c
     src/cli/cmd_proc.c
+    src/cli/winecompat.c
     src/store/store.c
     src/store/vmjob.c)
 target_include_directories(plume PRIVATE ${CMAKE_SOURCE_DIR}/src/cli
                            ${CMAKE_SOURCE_DIR}/src/store)
 target_link_options(plume PRIVATE -municode)
-target_link_libraries(plume PRIVATE plume_inject plume_core ntdll psapi)
+target_link_libraries(plume PRIVATE plume_inject plume_core ntdll psapi user32)
 add_dependencies(plume plume_layer)
 
 # --- native unit tests (ASan + UBSan), built by an inner native build --------

@@ -27,6 +27,10 @@ char *to_utf8(const wchar_t *w, char *buf, size_t cap);
 /* True when argv[1..] holds -h, --help or /? */
 int wants_help(int argc, wchar_t **argv);
 
+/* Under Wine: starts Wine's own helper processes before a VM process can
+ * (see winecompat.c). Nothing on Windows. */
+void winecompat_before_vm_start(void);
+
 /* Commands. argv[0] is the command's own name. Return the exit code. */
 int cmd_create(int argc, wchar_t **argv);
 int cmd_list(int argc, wchar_t **argv);

@@ -121,6 +121,7 @@ int cmd_run(int argc, wchar_t **argv)
         return RUN_EXIT_PLUME;
     }
 
+    winecompat_before_vm_start();
     STARTUPINFOW si;
     memset(&si, 0, sizeof si);
     si.cb = sizeof si;
