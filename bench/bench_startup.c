@@ -1,10 +1,14 @@
-/* Start-up benchmark: medians of 10 runs, VM versus native, in one run.
+/* Start-up benchmark: medians of RUNS runs, VM versus native, in one run.
  *
  *   plume create NAME              (then delete, untimed)
  *   plume run VM -- cmd /c exit    versus    cmd /c exit
+ *   cmd /c exit started by a process inside a VM (the layer's containment:
+ *   created suspended, put in the job, layer injected) versus started by
+ *   a native process
  *
  * Run inside Windows (or Wine) next to plume.exe; prints ratios, asserts
- * nothing. Usage: bench_startup [RUNS]  (PLUME_ROOT may name a scratch store) */
+ * nothing. Usage: bench_startup [RUNS]  (PLUME_ROOT may name a scratch store)
+ *                 bench_startup --spawn RUNS   (prints the median spawn ms) */
 #include <windows.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +28,18 @@ static double timed(const wchar_t *cmd, DWORD *code)
     wchar_t buf[1024];
     wcsncpy(buf, cmd, 1023);
     buf[1023] = 0;
+    static HANDLE nul;
+    if (!nul) {
+        SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+        nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                          &sa, OPEN_EXISTING, 0, NULL);
+    }
     STARTUPINFOW si = { .cb = sizeof si };
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = si.hStdOutput = si.hStdError = nul;
     PROCESS_INFORMATION pi;
     double t0 = now_ms();
-    if (!CreateProcessW(NULL, buf, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+    if (!CreateProcessW(NULL, buf, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
         return -1;
     WaitForSingleObject(pi.hProcess, INFINITE);
     double t = now_ms() - t0;
@@ -49,8 +61,54 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Median ms of RUNS "cmd /c exit" started by this process. */
+static double spawn_median(int runs)
+{
+    double *v = calloc((size_t)runs, sizeof(double));
+    DWORD code;
+    for (int i = 0; i < runs; i++)
+        v[i] = timed(L"cmd /c exit", &code);
+    double m = median(v, runs);
+    free(v);
+    return m;
+}
+
+/* Runs a command line and reads a number from its stdout (or -1). */
+static double read_number(const wchar_t *cmd)
+{
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+    HANDLE rd, wr;
+    if (!CreatePipe(&rd, &wr, &sa, 0))
+        return -1;
+    SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+    wchar_t buf[1024];
+    wcsncpy(buf, cmd, 1023);
+    buf[1023] = 0;
+    STARTUPINFOW si = { .cb = sizeof si };
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdOutput = wr;
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    PROCESS_INFORMATION pi;
+    if (!CreateProcessW(NULL, buf, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
+        return -1;
+    CloseHandle(wr);
+    char text[64] = { 0 };
+    DWORD n = 0, got;
+    while (n < sizeof text - 1 && ReadFile(rd, text + n, sizeof text - 1 - n, &got, NULL) && got)
+        n += got;
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    CloseHandle(rd);
+    return n ? atof(text) : -1;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
+    if (argc > 2 && !wcscmp(argv[1], L"--spawn")) {
+        printf("%.3f\n", spawn_median(_wtoi(argv[2]) > 0 ? _wtoi(argv[2]) : 10));
+        return 0;
+    }
     int runs = argc > 1 ? _wtoi(argv[1]) : 10;
     if (runs < 1 || runs > 1000)
         runs = 10;
@@ -79,6 +137,17 @@ int wmain(int argc, wchar_t **argv)
         }
         native[i] = timed(L"cmd /c exit", &code);
     }
+    wchar_t self[MAX_PATH];
+    GetModuleFileNameW(NULL, self, MAX_PATH);
+    /* Both from a child process started the same way, interleaved. */
+    double sv[3], sn[3];
+    for (int k = 0; k < 3; k++) {
+        swprintf(cmd, 1024, L"\"%ls\" --spawn %d", self, runs);
+        sn[k] = read_number(cmd);
+        swprintf(cmd, 1024, L"\"%ls\" run benchvm0 -- \"%ls\" --spawn %d", plume, self, runs);
+        sv[k] = read_number(cmd);
+    }
+    double spawn_native = median(sn, 3), spawn_vm = median(sv, 3);
     for (int i = 0; i < runs; i++) {
         swprintf(cmd, 1024, L"\"%ls\" delete benchvm%d", plume, i);
         timed(cmd, &code);
@@ -89,5 +158,8 @@ int wmain(int argc, wchar_t **argv)
     printf("plume run VM -- cmd /c exit:   %8.1f ms\n", mv);
     printf("cmd /c exit (native):          %8.1f ms\n", mn);
     printf("ratio VM/native:               %8.2f x\n", mv / mn);
+    printf("cmd /c exit from a VM process: %8.1f ms\n", spawn_vm);
+    printf("cmd /c exit from a native one: %8.1f ms\n", spawn_native);
+    printf("ratio VM/native:               %8.2f x\n", spawn_vm / spawn_native);
     return 0;
 }
