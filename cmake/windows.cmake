@@ -30,6 +30,9 @@ target_link_libraries(plume_inject PUBLIC plume_core)
 add_library(plume_layer SHARED
     src/layer/layer.c
     src/layer/proc.c
+    src/layer/procview.c
+    src/layer/obj.c
+    src/layer/net.c
     src/layer/crt.c
     src/layer/layer.def)
 set_target_properties(plume_layer PROPERTIES PREFIX "" OUTPUT_NAME plume_layer)

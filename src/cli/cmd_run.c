@@ -44,6 +44,10 @@ static DWORD make_boot(const vm_info *vm, plume_boot *b)
     for (size_t i = 0; vm->name[i] && i + 1 < PLUME_BOOT_NAME; i++)
         b->vm_name[i] = (unsigned char)vm->name[i];
     copy_w16(b->vm_dir, vm->dir, PLUME_BOOT_PATH);
+    if (vm->cfg.has_ip) {
+        b->flags |= PLUME_BOOT_HAS_IP;
+        b->ip = vm->cfg.ip;
+    }
     DWORD e = store_root(w, PLUME_BOOT_PATH);
     if (e)
         return e;

@@ -26,6 +26,7 @@
 #define PLUME_BOOT_VERSION 1
 #define PLUME_BOOT_PATH 520     /* UTF-16 units, terminated */
 #define PLUME_BOOT_NAME 33
+#define PLUME_BOOT_HAS_IP 0x1u  /* plume_boot.flags: the VM has its own address */
 
 typedef struct plume_boot {
     uint64_t magic;
@@ -34,7 +35,8 @@ typedef struct plume_boot {
     uint32_t orig_import_rva, orig_import_size;
     uint32_t orig_bound_rva, orig_bound_size;
     uint32_t flags;
-    uint32_t reserved;
+    uint32_t ip;                   /* the VM's IPv4 address, host byte order,
+                                      when flags has PLUME_BOOT_HAS_IP */
     uint16_t vm_name[PLUME_BOOT_NAME];      /* as created */
     uint16_t vm_dir[PLUME_BOOT_PATH];       /* the VM's folder in the store */
     uint16_t store_root[PLUME_BOOT_PATH];   /* %PLUME_ROOT% */

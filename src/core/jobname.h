@@ -11,4 +11,9 @@
  * (terminated), or 0 when it does not fit. */
 size_t plume_job_name(const uint16_t *root, const uint16_t *vm, uint16_t *buf, size_t cap);
 
+/* "<hash of the store root>.<vm>", lower-cased: the tag that makes a VM's
+ * names unique on the machine (its object, pipe and port names carry it).
+ * Returns the length written (terminated), or 0 when it does not fit. */
+size_t plume_vm_tag(const uint16_t *root, const uint16_t *vm, uint16_t *buf, size_t cap);
+
 #endif

@@ -9,7 +9,103 @@
 
 plume_boot g_boot;
 HANDLE g_job;
+uint16_t g_vmtag[PLUME_BOOT_NAME + 16];
+size_t g_vmtag_len;
 static int g_active;
+static DWORD g_tls = TLS_OUT_OF_INDEXES;
+
+/* --- re-entrancy guard ------------------------------------------------------
+ * The slot is read through the TEB (TlsSlots at gs:[0x1480], the x64 TEB
+ * layout of Windows, which Wine keeps): TlsGetValue would reset the
+ * thread's last error, which a hook must not do. The layer asks for a slot
+ * below 64, the ones the TEB holds. */
+static void **tls_slot(void)
+{
+    void **teb;
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb));
+    return (void **)((BYTE *)teb + 0x1480) + g_tls;
+}
+
+int layer_inside(void)
+{
+    return g_tls < 64 && *tls_slot() != NULL;
+}
+
+int layer_enter(void)
+{
+    if (g_tls >= 64)
+        return 0;
+    void **slot = tls_slot();
+    if (*slot)
+        return 0;
+    *slot = (void *)1;
+    return 1;
+}
+
+void layer_leave(void)
+{
+    if (g_tls < 64)
+        *tls_slot() = NULL;
+}
+
+/* --- hooks and module-load callbacks ----------------------------------------- */
+int layer_hook(const wchar_t *module, const char *name, void *detour, void **orig)
+{
+    const char *why = "";
+    if (hook_export(module, name, detour, orig, &why) != 0) {
+        layer_error(name, why);
+        return -1;
+    }
+    return 0;
+}
+
+#define MAX_ON_LOAD 8
+static struct {
+    const wchar_t *module;
+    void (*cb)(HMODULE);
+    volatile LONG done;
+} on_load[MAX_ON_LOAD];
+static volatile LONG n_on_load;
+
+typedef NTSTATUS(NTAPI *ldr_load_dll_fn)(PWSTR, PULONG, PVOID, PVOID *);
+static ldr_load_dll_fn real_ldr_load_dll;
+
+static void run_on_load(void)
+{
+    for (LONG i = 0; i < n_on_load; i++) {
+        if (on_load[i].done)
+            continue;
+        HMODULE m = GetModuleHandleW(on_load[i].module);
+        if (m && InterlockedExchange(&on_load[i].done, 1) == 0)
+            on_load[i].cb(m);
+    }
+}
+
+static NTSTATUS NTAPI hk_ldr_load_dll(PWSTR path, PULONG flags, PVOID name, PVOID *base)
+{
+    NTSTATUS st = real_ldr_load_dll(path, flags, name, base);
+    if (st >= 0 && n_on_load) {
+        DWORD err = GetLastError();
+        run_on_load();
+        SetLastError(err);
+    }
+    return st;
+}
+
+int layer_on_load(const wchar_t *module, void (*cb)(HMODULE))
+{
+    if (n_on_load == MAX_ON_LOAD)
+        return -1;
+    on_load[n_on_load].module = module;
+    on_load[n_on_load].cb = cb;
+    n_on_load++;
+    if (!real_ldr_load_dll &&
+        layer_hook(L"ntdll.dll", "LdrLoadDll", (void *)hk_ldr_load_dll,
+                   (void **)&real_ldr_load_dll))
+        return -1;
+    run_on_load();
+    return 0;
+}
 
 static void put(HANDLE h, const char *s)
 {
@@ -116,8 +212,17 @@ static BOOL attach(void)
         layer_error("cannot join the VM's job object", "the process is not started");
         return FALSE;
     }
-    if (proc_init() != 0)
+    g_vmtag_len = plume_vm_tag(g_boot.store_root, g_boot.vm_name, g_vmtag,
+                               sizeof g_vmtag / sizeof g_vmtag[0]);
+    g_tls = TlsAlloc();
+    if (!g_vmtag_len || g_tls >= 64) {
+        layer_error("cannot set up the layer", "no VM tag or TLS slot");
         return FALSE;
+    }
+    static int (*const inits[])(void) = { proc_init, procview_init, obj_init, net_init };
+    for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++)
+        if (inits[i]() != 0)
+            return FALSE;
     g_active = 1;
     return TRUE;
 }

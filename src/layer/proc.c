@@ -83,16 +83,6 @@ static NTSTATUS NTAPI hk_create_process_ex(PHANDLE ph, ACCESS_MASK acc, POBJECT_
     return STATUS_ACCESS_DENIED;
 }
 
-static int must_hook(const char *name, void *detour, void **orig)
-{
-    const char *why = "";
-    if (hook_export(L"ntdll.dll", name, detour, orig, &why) != 0) {
-        layer_error(name, why);
-        return -1;
-    }
-    return 0;
-}
-
 int proc_init(void)
 {
     HMODULE nt = GetModuleHandleW(L"ntdll.dll");
@@ -101,16 +91,16 @@ int proc_init(void)
     nt_close = (close_fn)(void *)GetProcAddress(nt, "NtClose");
     if (!nt_terminate || !nt_resume || !nt_close)
         return -1;
-    if (must_hook("NtCreateUserProcess", (void *)hk_create_user_process,
+    if (layer_hook(L"ntdll.dll", "NtCreateUserProcess", (void *)hk_create_user_process,
                   (void **)&real_create_user_process))
         return -1;
     /* Absent under Wine; present on Windows. */
     if (GetProcAddress(nt, "NtCreateProcessEx") &&
-        must_hook("NtCreateProcessEx", (void *)hk_create_process_ex,
+        layer_hook(L"ntdll.dll", "NtCreateProcessEx", (void *)hk_create_process_ex,
                   (void **)&real_create_process_ex))
         return -1;
     if (GetProcAddress(nt, "NtCreateProcess") &&
-        must_hook("NtCreateProcess", (void *)hk_create_process_ex,
+        layer_hook(L"ntdll.dll", "NtCreateProcess", (void *)hk_create_process_ex,
                   (void **)&real_create_process))
         return -1;
     return 0;

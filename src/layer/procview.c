@@ -1,0 +1,7 @@
+/* Namespace procview: see layer.h. (Being written.) */
+#include "layer.h"
+
+int procview_init(void)
+{
+    return 0;
+}
