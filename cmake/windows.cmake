@@ -33,6 +33,10 @@ add_library(plume_layer SHARED
     src/layer/procview.c
     src/layer/obj.c
     src/layer/net.c
+    src/layer/reg.c
+    src/layer/file.c
+    src/layer/dispatch.c
+    src/layer/htab.c
     src/layer/crt.c
     src/layer/layer.def)
 set_target_properties(plume_layer PROPERTIES PREFIX "" OUTPUT_NAME plume_layer)
@@ -75,3 +79,7 @@ add_test(NAME unit.x64dec_crosscheck
                  ${CMAKE_BINARY_DIR}/native/x64dec_crosscheck)
 
 include(${CMAKE_SOURCE_DIR}/tests/win/tests.cmake)
+
+foreach(ns net obj procview reg file)
+    include(${CMAKE_SOURCE_DIR}/cmake/ns/${ns}-win.cmake)
+endforeach()

@@ -3,6 +3,7 @@
 #include "layer.h"
 #include "hook.h"
 #include "jobname.h"
+#include "dispatch.h"
 
 #include <winternl.h>
 #include <stddef.h>
@@ -219,7 +220,8 @@ static BOOL attach(void)
         layer_error("cannot set up the layer", "no VM tag or TLS slot");
         return FALSE;
     }
-    static int (*const inits[])(void) = { proc_init, procview_init, obj_init, net_init };
+    static int (*const inits[])(void) = { dispatch_init, proc_init, procview_init, obj_init,
+                                          net_init, reg_init, file_init };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++)
         if (inits[i]() != 0)
             return FALSE;

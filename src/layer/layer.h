@@ -5,6 +5,10 @@
  *   procview.c  processes: isolation (no access to processes outside)
  *   obj.c       named kernel objects, pipes, mailslots, ALPC/LPC ports
  *   net.c       network: the VM's own IP address
+ *   reg.c       registry: copy-on-write
+ *   file.c      files: copy-on-write
+ *   dispatch.c  the NT calls several namespaces share (dispatch.h)
+ *   htab.c      the handle table (htab.h)
  *
  * No C runtime here: kernel32 and ntdll only (crt.c has mem*). */
 #ifndef PLUME_LAYER_H
@@ -50,5 +54,7 @@ int proc_init(void);
 int procview_init(void);
 int obj_init(void);
 int net_init(void);
+int reg_init(void);
+int file_init(void);
 
 #endif

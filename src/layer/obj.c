@@ -1,7 +1,21 @@
-/* Namespace obj: see layer.h. (Being written.) */
+/* Named kernel objects, pipes, mailslots, ALPC/LPC ports. (Being written.) */
 #include "layer.h"
+#include "dispatch.h"
 
 int obj_init(void)
 {
+    return 0;
+}
+
+int obj_create_file(nt_create_args *a, NTSTATUS *st)
+{
+    (void)a;
+    (void)st;
+    return 0;
+}
+
+int obj_query_name(HANDLE h, PVOID buf, ULONG len, PULONG ret, NTSTATUS *st)
+{
+    (void)h; (void)buf; (void)len; (void)ret; (void)st;
     return 0;
 }
