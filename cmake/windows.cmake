@@ -35,6 +35,7 @@ add_library(plume_layer SHARED
     src/layer/net.c
     src/layer/reg.c
     src/layer/file.c
+    src/layer/svc.c
     src/layer/dispatch.c
     src/layer/htab.c
     src/layer/crt.c
@@ -56,6 +57,7 @@ add_executable(plume
     src/cli/cmd_run.c
     src/cli/cmd_proc.c
     src/cli/winecompat.c
+    src/cli/cmd_svc.c
     src/store/store.c
     src/store/vmjob.c)
 target_include_directories(plume PRIVATE ${CMAKE_SOURCE_DIR}/src/cli
@@ -80,6 +82,6 @@ add_test(NAME unit.x64dec_crosscheck
 
 include(${CMAKE_SOURCE_DIR}/tests/win/tests.cmake)
 
-foreach(ns net obj procview reg file)
+foreach(ns net obj procview reg file svc)
     include(${CMAKE_SOURCE_DIR}/cmake/ns/${ns}-win.cmake)
 endforeach()

@@ -38,5 +38,7 @@ int cmd_delete(int argc, wchar_t **argv);
 int cmd_run(int argc, wchar_t **argv);
 int cmd_ps(int argc, wchar_t **argv);
 int cmd_stop(int argc, wchar_t **argv);
+int cmd_start(int argc, wchar_t **argv);
+int cmd_svc(int argc, wchar_t **argv);
 
 #endif

@@ -16,7 +16,9 @@ static const struct {
     { L"delete", cmd_delete, "delete a VM and all its state" },
     { L"run",    cmd_run,    "run a program inside a VM" },
     { L"ps",     cmd_ps,     "list a VM's processes" },
+    { L"start",  cmd_start,  "start a VM: its service manager and auto-start services" },
     { L"stop",   cmd_stop,   "end all of a VM's processes" },
+    { L"svc",    cmd_svc,    "manage a VM's services from the host" },
 };
 
 static void help(void)

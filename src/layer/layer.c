@@ -221,7 +221,7 @@ static BOOL attach(void)
         return FALSE;
     }
     static int (*const inits[])(void) = { dispatch_init, proc_init, procview_init, obj_init,
-                                          net_init, reg_init, file_init };
+                                          net_init, reg_init, file_init, svc_init };
     for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++)
         if (inits[i]() != 0)
             return FALSE;

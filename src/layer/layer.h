@@ -7,6 +7,7 @@
  *   net.c       network: the VM's own IP address
  *   reg.c       registry: copy-on-write
  *   file.c      files: copy-on-write
+ *   svc.c       services: the SCM API goes to the VM's service manager
  *   dispatch.c  the NT calls several namespaces share (dispatch.h)
  *   htab.c      the handle table (htab.h)
  *
@@ -56,5 +57,6 @@ int obj_init(void);
 int net_init(void);
 int reg_init(void);
 int file_init(void);
+int svc_init(void);
 
 #endif

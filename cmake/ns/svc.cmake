@@ -1,0 +1,1 @@
+# svc: core sources and unit tests. Included by CMakeLists.txt.
