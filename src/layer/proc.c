@@ -49,6 +49,9 @@ static NTSTATUS NTAPI hk_create_user_process(PHANDLE ph, PHANDLE th, ACCESS_MASK
                                            params, info, attrs);
     if (st < 0)
         return st;
+    /* What follows calls kernel32 and ntdll: not through the other hooks
+     * (the child's cleanup must not be vetted as a foreign process). */
+    int entered = layer_enter();
     BOOL in = FALSE;
     DWORD err = ERROR_SUCCESS;
     if (!IsProcessInJob(*ph, g_job, &in))
@@ -65,10 +68,14 @@ static NTSTATUS NTAPI hk_create_user_process(PHANDLE ph, PHANDLE th, ACCESS_MASK
         nt_close(*th);
         nt_close(*ph);
         *ph = *th = NULL;
+        if (entered)
+            layer_leave();
         return STATUS_ACCESS_DENIED;
     }
     if (!caller_suspended)
         nt_resume(*th, NULL);
+    if (entered)
+        layer_leave();
     return st;
 }
 

@@ -40,12 +40,14 @@ ok "stderr comes back" has "$e" "probe stderr line"
 
 # Containment: every child, through CreateProcess, cmd /c and ShellExecuteEx,
 # nested, is in the VM with the layer. Each probe appends a line to the log.
+mkdir -p "$WINEPREFIX/drive_c/plume-run-logs"
 for method in cp cmd shell mix; do
-    log="$WINEPREFIX/drive_c/plume-tests/run/probe-$method.log"
-    rm -f "$log"
-    PROBE_LOG="C:\\plume-tests\\run\\probe-$method.log" plume run t1 -- "$B\\t_probe.exe" tree 3 $method
+    plume run t1 -- cmd /c del "C:\\plume-run-logs\\probe-$method.log"
+    PROBE_LOG="C:\\plume-run-logs\\probe-$method.log" plume run t1 -- "$B\\t_probe.exe" tree 3 $method
     ok "$method: exit 0" test "$RC" = 0
-    lines=$(cat "$log" 2>/dev/null)
+    # The log was written inside the VM: read it there (files are
+    # copy-on-write: the host's folder does not have it).
+    lines=$("$WINE" "$PLUME_BIN/plume.exe" run t1 -- cmd /c type "C:\\plume-run-logs\\probe-$method.log" 2>/dev/null | tr -d '\r')
     OUT=$lines
     ok "$method: 4 levels (3 nested) reported" test "$(count "$lines" '^probe ')" = 4
     ok "$method: every level in the VM with the layer" test "$(count "$lines" 'job=1 hooks=[1-9][0-9]* vm=t1')" = 4
