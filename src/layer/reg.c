@@ -1,14 +1,1703 @@
-/* Registry: copy-on-write. (Being written.) */
+/* Registry: copy-on-write (docs/ns-reg.md).
+ *
+ * The VM's private registry is a real key tree,
+ *   \REGISTRY\MACHINE\Software\Plume\VMs\<tag>\Machine\...   (\REGISTRY\MACHINE)
+ *   \REGISTRY\MACHINE\Software\Plume\VMs\<tag>\User\...      (\REGISTRY\USER)
+ *   \REGISTRY\MACHINE\Software\Plume\VMs\<tag>\Deleted\{Machine,User}\...
+ *       deletion markers: a key there with the value "PlumeDeleted"
+ * (names in src/core/regpath.h). A key is read from its private copy when
+ * there is one, else from the host unless it or a parent carries a deletion
+ * marker. A private key holds all of its values (copy-up copies the host's);
+ * its subkeys are the merge of its private subkeys and, unless marked
+ * deleted, the host key's subkeys minus marked ones.
+ *
+ * Every process of the VM keeps the set of its private keys and markers
+ * (hashes of the virtual names), rebuilt by walking the private tree when a
+ * generation counter shared by the VM's processes (a small named section)
+ * moves: an open of an untouched key costs a hash lookup.
+ *
+ * Every key handle the layer returns is in the handle table (HT_KEY, the
+ * virtual name; KF_PRIVATE when it is a private key). Writes through a
+ * handle to a host key (one opened for reading, duplicated with more
+ * access...) never reach the host: they copy up by name and write the
+ * private copy. Reads through such a handle follow the private copy once
+ * there is one. */
 #include "layer.h"
 #include "dispatch.h"
+#include "htab.h"
+#include "regpath.h"
 
-int reg_init(void)
+#include <winternl.h>
+
+#ifndef STATUS_ACCESS_DENIED
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#endif
+#define ST_OK ((NTSTATUS)0)
+#define ST_NAME_NOT_FOUND ((NTSTATUS)0xC0000034L)
+#define ST_NAME_INVALID ((NTSTATUS)0xC0000033L)
+#define ST_NO_MEMORY ((NTSTATUS)0xC0000017L)
+#define ST_KEY_DELETED ((NTSTATUS)0xC000017CL)
+#define ST_CANNOT_DELETE ((NTSTATUS)0xC0000121L)
+#define ST_NO_MORE_ENTRIES ((NTSTATUS)0x8000001AL)
+#define ST_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
+#define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
+#define ST_INFO_LENGTH_MISMATCH ((NTSTATUS)0xC0000004L)
+
+#define KEY_BASIC 0
+#define KEY_FULL 2
+#define KEY_NAME 3
+#define KEY_CACHED 4
+#define KEYVAL_FULL 1
+#define OBJ_BASIC_INFO 0
+#define REG_CREATED_NEW 1
+#define REG_OPENED_EXISTING 2
+#define OPT_CREATE_LINK 0x2
+
+#define KF_PRIVATE 0x1u
+#define KF_MERGE 0x2u       /* a host handle whose listing hides Plume's tree */
+
+/* The NT information structures (not all in mingw-w64's headers). */
+typedef struct kbasic { LARGE_INTEGER time; ULONG title, name_len; WCHAR name[1]; } kbasic;
+typedef struct kvfull {
+    ULONG title, type, data_off, data_len, name_len;
+    WCHAR name[1];
+} kvfull;
+typedef struct kname_info { ULONG name_len; WCHAR name[1]; } kname_info;
+typedef struct kfull {
+    LARGE_INTEGER time;
+    ULONG title, class_off, class_len, subkeys, max_name, max_class, values, max_vname,
+        max_vdata;
+    WCHAR cls[1];
+} kfull;
+
+/* The rights that let a handle change a key. */
+#define WRITE_RIGHTS (KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_CREATE_LINK | DELETE | \
+                      WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL)
+
+typedef NTSTATUS(NTAPI *create_key_fn)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES, ULONG,
+                                        PUNICODE_STRING, ULONG, PULONG);
+typedef NTSTATUS(NTAPI *open_key_fn)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES);
+typedef NTSTATUS(NTAPI *open_key_ex_fn)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES, ULONG);
+typedef NTSTATUS(NTAPI *set_value_fn)(HANDLE, PUNICODE_STRING, ULONG, ULONG, PVOID, ULONG);
+typedef NTSTATUS(NTAPI *handle_fn)(HANDLE);
+typedef NTSTATUS(NTAPI *delete_value_fn)(HANDLE, PUNICODE_STRING);
+typedef NTSTATUS(NTAPI *query_key_fn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+typedef NTSTATUS(NTAPI *query_value_fn)(HANDLE, PUNICODE_STRING, ULONG, PVOID, ULONG, PULONG);
+typedef NTSTATUS(NTAPI *query_multi_fn)(HANDLE, PVOID, ULONG, PVOID, PULONG, PULONG);
+typedef NTSTATUS(NTAPI *enum_fn)(HANDLE, ULONG, ULONG, PVOID, ULONG, PULONG);
+typedef NTSTATUS(NTAPI *rename_fn)(HANDLE, PUNICODE_STRING);
+typedef NTSTATUS(NTAPI *notify_fn)(HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, ULONG,
+                                    BOOLEAN, PVOID, ULONG, BOOLEAN);
+typedef NTSTATUS(NTAPI *notify_multi_fn)(HANDLE, ULONG, POBJECT_ATTRIBUTES, HANDLE, PVOID,
+                                          PVOID, PIO_STATUS_BLOCK, ULONG, BOOLEAN, PVOID,
+                                          ULONG, BOOLEAN);
+typedef NTSTATUS(NTAPI *set_info_fn)(HANDLE, ULONG, PVOID, ULONG);
+
+static create_key_fn o_create;
+static open_key_fn o_open;
+static open_key_ex_fn o_openex;
+static set_value_fn o_setval;
+static handle_fn o_delkey, o_flush;
+static delete_value_fn o_delval;
+static query_key_fn o_querykey;
+static query_value_fn o_queryval;
+static query_multi_fn o_querymulti;
+static enum_fn o_enumkey, o_enumval;
+static rename_fn o_rename;
+static notify_fn o_notify;
+static notify_multi_fn o_notifymulti;
+static set_info_fn o_setinfo;
+
+/* --- small helpers ------------------------------------------------------------ */
+
+static void *zalloc(size_t n)
 {
+    return HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, n);
+}
+
+static void zfree(void *p)
+{
+    if (p)
+        HeapFree(GetProcessHeap(), 0, p);
+}
+
+static void close_h(HANDLE h)
+{
+    if (h)
+        nt_close_original(h);
+}
+
+static void us_init(UNICODE_STRING *u, const uint16_t *s, size_t n)
+{
+    u->Buffer = (PWSTR)s;
+    u->Length = (USHORT)(n * 2);
+    u->MaximumLength = u->Length;
+}
+
+static void oa_init(OBJECT_ATTRIBUTES *oa, UNICODE_STRING *u, HANDLE root, ULONG attrs)
+{
+    oa->Length = sizeof *oa;
+    oa->RootDirectory = root;
+    oa->ObjectName = u;
+    oa->Attributes = (attrs & ~(ULONG)OBJ_INHERIT) | OBJ_CASE_INSENSITIVE;
+    oa->SecurityDescriptor = NULL;
+    oa->SecurityQualityOfService = NULL;
+}
+
+/* Opens a key by its full (real) name. */
+static NTSTATUS open_abs(HANDLE *h, ACCESS_MASK acc, const uint16_t *p, size_t n)
+{
+    UNICODE_STRING u;
+    OBJECT_ATTRIBUTES oa;
+    us_init(&u, p, n);
+    oa_init(&oa, &u, NULL, 0);
+    *h = NULL;
+    return o_open(h, acc, &oa);
+}
+
+/* A name buffer: on the stack for the usual lengths, else on the heap. */
+typedef struct nbuf {
+    uint16_t *p;
+    size_t cap, n;
+    uint16_t small[600];
+} nbuf;
+
+static int nbuf_init(nbuf *b, size_t need)
+{
+    b->n = 0;
+    if (need <= sizeof b->small / 2) {
+        b->p = b->small;
+        b->cap = sizeof b->small / 2;
+        return 0;
+    }
+    b->cap = REGPATH_MAX + 1;
+    b->p = zalloc(b->cap * 2);
+    return b->p ? 0 : -1;
+}
+
+static void nbuf_free(nbuf *b)
+{
+    if (b->p && b->p != b->small)
+        zfree(b->p);
+    b->p = NULL;
+}
+
+/* --- the VM's state: shared generation, sets of private keys and markers ----------- */
+
+static volatile LONG *g_gen;        /* in the VM's shared section */
+static LONG g_seen = -1;            /* the generation the sets reflect */
+static SRWLOCK g_lock = SRWLOCK_INIT;
+static uint16_t g_vmroot[PLUME_BOOT_NAME + 80];
+static size_t g_vmroot_len;
+/* How this system spells the roots in key names (Wine: \REGISTRY\Machine). */
+static uint16_t g_spell_machine[24], g_spell_user[24];
+static size_t g_spell_machine_len, g_spell_user_len;
+
+typedef struct hset {
+    uint64_t *k;    /* 0: empty, 1: removed */
+    size_t cap, used, live;
+} hset;
+static hset g_priv, g_del;
+
+static uint64_t hkey(uint64_t h)
+{
+    return h < 2 ? h + 2 : h;
+}
+
+static int hset_has(const hset *s, uint64_t h)
+{
+    if (!s->live)
+        return 0;
+    h = hkey(h);
+    for (size_t i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 7) & (s->cap - 1), k = 0; k < s->cap;
+         i = (i + 1) & (s->cap - 1), k++) {
+        if (s->k[i] == h)
+            return 1;
+        if (s->k[i] == 0)
+            return 0;
+    }
     return 0;
 }
 
+static int hset_add(hset *s, uint64_t h);
+
+static int hset_grow(hset *s)
+{
+    size_t ncap = s->cap ? s->cap * 2 : 256;
+    hset n = { zalloc(ncap * 8), ncap, 0, 0 };
+    if (!n.k)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->k[i] > 1)
+            hset_add(&n, s->k[i]);
+    zfree(s->k);
+    *s = n;
+    return 0;
+}
+
+static int hset_add(hset *s, uint64_t h)
+{
+    h = hkey(h);
+    if (hset_has(s, h))
+        return 0;
+    if ((s->used + 1) * 2 > s->cap && hset_grow(s) != 0)
+        return -1;
+    size_t i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 7) & (s->cap - 1);
+    while (s->k[i] > 1)
+        i = (i + 1) & (s->cap - 1);
+    if (s->k[i] == 0)
+        s->used++;
+    s->k[i] = h;
+    s->live++;
+    return 0;
+}
+
+static void hset_clear(hset *s)
+{
+    if (s->k)
+        for (size_t i = 0; i < s->cap; i++)
+            s->k[i] = 0;
+    s->used = s->live = 0;
+}
+
+/* Walks the tree under open key h whose virtual name is v[0..n): adds every
+ * key (keys tree) or every marked key (markers tree) to s. */
+static const uint16_t MARK[] = { 'P', 'l', 'u', 'm', 'e', 'D', 'e', 'l', 'e', 't', 'e', 'd' };
+#define MARK_LEN 12
+
+static int has_mark(HANDLE h)
+{
+    UNICODE_STRING u;
+    us_init(&u, MARK, MARK_LEN);
+    BYTE buf[64];
+    ULONG ret;
+    return o_queryval(h, &u, 2, buf, sizeof buf, &ret) >= 0;
+}
+
+static void walk(HANDLE h, uint16_t *v, size_t n, hset *s, int markers, int depth)
+{
+    if (!markers || has_mark(h))
+        hset_add(s, regpath_hash(v, n));
+    if (depth > 512)
+        return;
+    BYTE buf[sizeof(kbasic) + 512 + 16];
+    for (ULONG i = 0;; i++) {
+        ULONG ret;
+        if (o_enumkey(h, i, KEY_BASIC, buf, sizeof buf, &ret) < 0)
+            break;
+        kbasic *b = (kbasic *)buf;
+        size_t cn = b->name_len / 2;
+        if (n + 1 + cn > REGPATH_MAX)
+            continue;
+        v[n] = '\\';
+        memcpy(v + n + 1, b->name, cn * 2);
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, (uint16_t *)b->name, cn);
+        oa_init(&oa, &u, h, 0);
+        HANDLE c;
+        if (o_open(&c, KEY_READ, &oa) >= 0) {
+            walk(c, v, n + 1 + cn, s, markers, depth + 1);
+            close_h(c);
+        }
+    }
+}
+
+/* Brings the sets up to date with the shared generation. Exclusive lock held. */
+static void sets_rebuild(void)
+{
+    LONG gen = *g_gen;
+    hset_clear(&g_priv);
+    hset_clear(&g_del);
+    uint16_t *v = zalloc((REGPATH_MAX + 1) * 2);
+    uint16_t p[PLUME_BOOT_NAME + 120];
+    if (!v)
+        return;     /* g_seen stays: tried again next time */
+    static const struct { const char *sub, *virt; int markers; } trees[] = {
+        { "\\Machine", "\\REGISTRY\\MACHINE", 0 },
+        { "\\User", "\\REGISTRY\\USER", 0 },
+        { "\\Deleted\\Machine", "\\REGISTRY\\MACHINE", 1 },
+        { "\\Deleted\\User", "\\REGISTRY\\USER", 1 },
+    };
+    for (size_t t = 0; t < 4; t++) {
+        size_t n = g_vmroot_len;
+        memcpy(p, g_vmroot, n * 2);
+        for (const char *c = trees[t].sub; *c; c++)
+            p[n++] = (uint16_t)*c;
+        HANDLE h;
+        if (open_abs(&h, KEY_READ, p, n) < 0)
+            continue;
+        size_t vn = 0;
+        for (const char *c = trees[t].virt; *c; c++)
+            v[vn++] = (uint16_t)*c;
+        walk(h, v, vn, trees[t].markers ? &g_del : &g_priv, trees[t].markers, 0);
+        close_h(h);
+    }
+    zfree(v);
+    g_seen = gen;
+}
+
+static void sets_fresh(void)
+{
+    if (*g_gen == g_seen)
+        return;
+    AcquireSRWLockExclusive(&g_lock);
+    if (*g_gen != g_seen)
+        sets_rebuild();
+    ReleaseSRWLockExclusive(&g_lock);
+}
+
+/* After this process changed the private tree: a new generation; the local
+ * sets follow without a walk when nobody else changed it in between. */
+static void changed(const uint16_t *v, size_t n, hset *s)
+{
+    AcquireSRWLockExclusive(&g_lock);
+    LONG g = InterlockedIncrement(g_gen);
+    if (g == g_seen + 1 && s) {
+        hset_add(s, regpath_hash(v, n));
+        g_seen = g;
+    }
+    ReleaseSRWLockExclusive(&g_lock);
+}
+
+enum { V_NONE, V_HOST, V_PRIV };
+
+/* Where the VM's key v (canonical, kind) lives now. */
+static int vis(const uint16_t *v, size_t n, int kind)
+{
+    if (kind == RP_HIDDEN)
+        return V_NONE;
+    if (kind != RP_MACHINE && kind != RP_USER)
+        return V_HOST;
+    sets_fresh();
+    int r = V_HOST;
+    AcquireSRWLockShared(&g_lock);
+    if (g_priv.live && hset_has(&g_priv, regpath_hash(v, n))) {
+        r = V_PRIV;
+    } else if (g_del.live) {
+        size_t start = regpath_rest_off(v, n, kind);
+        for (size_t i = start; i <= n && r == V_HOST; i++)
+            if ((i == n || v[i] == '\\') && i > start && hset_has(&g_del, regpath_hash(v, i)))
+                r = V_NONE;
+    }
+    ReleaseSRWLockShared(&g_lock);
+    return r;
+}
+
+/* Any private state at all (the fast path of the handle calls skips the
+ * table when there is none). */
+static int any_private(void)
+{
+    sets_fresh();
+    return g_priv.live || g_del.live;
+}
+
+/* --- creating private keys ------------------------------------------------------ */
+
+/* Copies every value of host key v to the private key h. */
+static NTSTATUS copy_values(const uint16_t *v, size_t n, HANDLE to)
+{
+    HANDLE from;
+    NTSTATUS st = open_abs(&from, KEY_QUERY_VALUE, v, n);
+    if (st == ST_NAME_NOT_FOUND)
+        return ST_OK;
+    if (st < 0)
+        return st;
+    ULONG cap = 4096;
+    BYTE *buf = zalloc(cap);
+    st = buf ? ST_OK : ST_NO_MEMORY;
+    for (ULONG i = 0; st >= 0;) {
+        ULONG ret = 0;
+        NTSTATUS e = o_enumval(from, i, KEYVAL_FULL, buf, cap, &ret);
+        if (e == ST_NO_MORE_ENTRIES)
+            break;
+        if (e == ST_BUFFER_OVERFLOW || e == ST_BUFFER_TOO_SMALL) {
+            zfree(buf);
+            cap = ret + 64;
+            buf = zalloc(cap);
+            st = buf ? ST_OK : ST_NO_MEMORY;
+            continue;
+        }
+        if (e < 0) {
+            st = e;
+            break;
+        }
+        kvfull *f = (kvfull *)buf;
+        UNICODE_STRING u;
+        us_init(&u, (uint16_t *)f->name, f->name_len / 2);
+        st = o_setval(to, &u, f->title, f->type, buf + f->data_off, f->data_len);
+        i++;
+    }
+    zfree(buf);
+    close_h(from);
+    return st;
+}
+
+/* Creates (or opens) every key of real name p[0..n) below its first
+ * `known` units (an existing key), and returns the last one in *out
+ * (KEY_ALL_ACCESS). When v is given, p is the private name of v and
+ * `head` the offset in p where v's rest begins: every key created new
+ * that stands for a visible host key gets the host key's values. */
+static NTSTATUS make_path(const uint16_t *p, size_t n, size_t known, const uint16_t *v,
+                          size_t vrest, size_t head, int kind, HANDLE *out)
+{
+    HANDLE h;
+    NTSTATUS st = open_abs(&h, KEY_ALL_ACCESS, p, known);
+    if (st < 0)
+        return st;
+    int made = 0;
+    size_t i = known;
+    while (i < n) {
+        size_t s = i + 1, e = s;
+        while (e < n && p[e] != '\\')
+            e++;
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, p + s, e - s);
+        oa_init(&oa, &u, h, 0);
+        HANDLE c;
+        ULONG disp = 0;
+        st = o_create(&c, KEY_ALL_ACCESS, &oa, 0, NULL, 0, &disp);
+        close_h(h);
+        if (st < 0)
+            return st;
+        h = c;
+        if (disp == REG_CREATED_NEW) {
+            made = 1;
+            if (v && e >= head) {
+                size_t vn = vrest + (e - head);
+                if (vis(v, vn, kind) == V_HOST) {
+                    st = copy_values(v, vn, h);
+                    if (st < 0) {
+                        o_delkey(h);
+                        close_h(h);
+                        return st;
+                    }
+                }
+                changed(v, vn, &g_priv);
+            }
+        }
+        i = e;
+    }
+    (void)made;     /* marker-tree keys alone change no set */
+    *out = h;
+    return ST_OK;
+}
+
+/* "\REGISTRY\MACHINE\Software": always there, the start of every private name. */
+#define KNOWN_LEN 26
+
+/* Copies up key v (which must be visible): the private key and its private
+ * parents. *out: the private key (KEY_ALL_ACCESS). */
+static NTSTATUS copy_up(const uint16_t *v, size_t n, int kind, HANDLE *out)
+{
+    nbuf p;
+    if (nbuf_init(&p, n + g_vmroot_len + 16) != 0)
+        return ST_NO_MEMORY;
+    NTSTATUS st = ST_NAME_INVALID;
+    p.n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, RT_KEYS, p.p, p.cap);
+    if (p.n) {
+        size_t rest = regpath_rest_off(v, n, kind);
+        size_t head = p.n - (n - rest);
+        st = make_path(p.p, p.n, KNOWN_LEN, v, rest, head, kind, out);
+    }
+    nbuf_free(&p);
+    return st;
+}
+
+/* Marks key v deleted (its host key and all below are hidden). */
+static NTSTATUS mark_deleted(const uint16_t *v, size_t n, int kind)
+{
+    nbuf p;
+    if (nbuf_init(&p, n + g_vmroot_len + 24) != 0)
+        return ST_NO_MEMORY;
+    NTSTATUS st = ST_NAME_INVALID;
+    HANDLE h;
+    /* The parent becomes private, so that every listing of it merges. */
+    size_t leaf = regpath_leaf_off(v, n);
+    if (leaf > 0 && leaf - 1 > regpath_rest_off(v, n, kind) - 1 &&
+        vis(v, leaf - 1, kind) == V_HOST) {
+        st = copy_up(v, leaf - 1, kind, &h);
+        if (st < 0) {
+            nbuf_free(&p);
+            return st;
+        }
+        close_h(h);
+    }
+    p.n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, RT_DELETED, p.p, p.cap);
+    if (p.n && (st = make_path(p.p, p.n, KNOWN_LEN, NULL, 0, 0, kind, &h)) >= 0) {
+        UNICODE_STRING u;
+        us_init(&u, MARK, MARK_LEN);
+        DWORD one = 1;
+        st = o_setval(h, &u, 0, REG_DWORD, &one, sizeof one);
+        close_h(h);
+        if (st >= 0)
+            changed(v, n, &g_del);
+    }
+    nbuf_free(&p);
+    return st;
+}
+
+/* Whether the host has key v (not looking at markers). */
+static int host_has(const uint16_t *v, size_t n)
+{
+    HANDLE h;
+    NTSTATUS st = open_abs(&h, KEY_QUERY_VALUE, v, n);
+    if (st >= 0)
+        close_h(h);
+    return st != ST_NAME_NOT_FOUND && st != (NTSTATUS)0xC000003AL /* PATH_NOT_FOUND */;
+}
+
+/* Opens the private key of v with `acc`. */
+static NTSTATUS open_private(HANDLE *h, ACCESS_MASK acc, ULONG attrs, const uint16_t *v,
+                             size_t n, int kind, ULONG ex_opts, int use_ex)
+{
+    nbuf p;
+    if (nbuf_init(&p, n + g_vmroot_len + 16) != 0)
+        return ST_NO_MEMORY;
+    NTSTATUS st = ST_NAME_INVALID;
+    p.n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, RT_KEYS, p.p, p.cap);
+    if (p.n) {
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, p.p, p.n);
+        oa_init(&oa, &u, NULL, attrs);
+        st = use_ex ? o_openex(h, acc, &oa, ex_opts) : o_open(h, acc, &oa);
+    }
+    nbuf_free(&p);
+    return st;
+}
+
+/* --- per-handle state: the merged listing, the private copy of a host handle ------ */
+
+typedef struct kitem {
+    size_t off, len;    /* in blob */
+    int src;            /* 0 private, 1 host */
+    ULONG index;        /* in that source's own listing */
+} kitem;
+
+typedef struct kdata {
+    HANDLE priv;        /* a host handle's key, copied up since: its private key */
+    HANDLE host;        /* the host key, for the merged listing */
+    LONG gen;           /* of the listing */
+    int listed;
+    size_t n;
+    kitem *items;
+    uint16_t *blob;
+} kdata;
+
+static void kdata_list_free(kdata *d)
+{
+    zfree(d->items);
+    zfree(d->blob);
+    close_h(d->host);
+    d->items = NULL;
+    d->blob = NULL;
+    d->host = NULL;
+    d->n = 0;
+    d->listed = 0;
+}
+
+static void kdata_free(void *p)
+{
+    kdata *d = p;
+    if (!d)
+        return;
+    kdata_list_free(d);
+    close_h(d->priv);
+    zfree(d);
+}
+
+/* The handle's table entry, its data created when missing. Caller holds
+ * g_kd_lock (exclusive) while it uses the data. */
+static SRWLOCK g_kd_lock = SRWLOCK_INIT;
+
+static kdata *kdata_of(HANDLE h, const htab_entry *e)
+{
+    if (e->data)
+        return e->data;
+    kdata *d = zalloc(sizeof *d);
+    if (!d)
+        return NULL;
+    if (htab_put(h, HT_KEY, e->flags, d, e->name, e->name_len, e->real, e->real_len) != 0) {
+        zfree(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* What a handle refers to. */
+typedef struct keyref {
+    int tracked;
+    htab_entry e;       /* when tracked */
+    uint16_t *v;        /* virtual name */
+    size_t n;
+    int kind;
+    int priv;           /* the handle is a private key */
+    nbuf buf;           /* when not tracked */
+} keyref;
+
+static void keyref_free(keyref *r)
+{
+    if (r->tracked)
+        htab_release(&r->e);
+    nbuf_free(&r->buf);
+}
+
+/* Looks up h: the table, else its real name (NtQueryKey). Returns the
+ * query's failure for a handle that is not a key. */
+static NTSTATUS keyref_get(HANDLE h, keyref *r)
+{
+    r->buf.p = NULL;
+    r->tracked = 0;
+    if (htab_get(h, &r->e)) {
+        if (r->e.kind != HT_KEY) {
+            htab_release(&r->e);
+            return (NTSTATUS)0xC0000024L; /* OBJECT_TYPE_MISMATCH */
+        }
+        r->tracked = 1;
+        r->v = r->e.name;
+        r->n = r->e.name_len;
+        r->priv = (r->e.flags & KF_PRIVATE) != 0;
+        r->kind = regpath_resolve(NULL, 0, r->v, r->n, r->v, r->n, &r->n);
+        return ST_OK;
+    }
+    ULONG ret = 0;
+    BYTE small[8];
+    NTSTATUS st = o_querykey(h, KEY_NAME, small, sizeof small, &ret);
+    if (st < 0 && st != ST_BUFFER_OVERFLOW && st != ST_BUFFER_TOO_SMALL)
+        return st;
+    if (ret < 4 || ret > 4 + REGPATH_MAX * 2)
+        return ST_NAME_INVALID;
+    kname_info *ki = zalloc(ret + 8);
+    if (!ki || nbuf_init(&r->buf, ret / 2 + 8) != 0) {
+        zfree(ki);
+        return ST_NO_MEMORY;
+    }
+    st = o_querykey(h, KEY_NAME, ki, ret + 8, &ret);
+    if (st >= 0) {
+        r->kind = regpath_from_real((uint16_t *)ki->name, ki->name_len / 2, g_vmtag, g_vmtag_len, r->buf.p,
+                                    r->buf.cap, &r->buf.n, &r->priv);
+        r->v = r->buf.p;
+        r->n = r->buf.n;
+        if (r->kind == RP_INVALID)
+            st = ST_NAME_INVALID;
+        /* A predefined root (HKLM, HKU, HKCU, HKCR: at most 4 components)
+         * that advapi32 opened while the thread was inside the layer stays
+         * untracked and is used as the root of most opens: remember it, or
+         * every open would pay two NtQueryKey calls. Such handles are
+         * never closed; a close through the hook removes the entry anyway. */
+        size_t comps = 0;
+        for (size_t i = 0; i < r->n; i++)
+            comps += r->v[i] == '\\';
+        if (st >= 0 && comps <= 4 && (r->kind == RP_MACHINE || r->kind == RP_USER))
+            htab_put(h, HT_KEY, r->priv ? KF_PRIVATE : 0, NULL, r->v, r->n, NULL, 0);
+    }
+    zfree(ki);
+    if (st < 0)
+        nbuf_free(&r->buf);
+    return st;
+}
+
+/* The handle to read key h through: h itself, or the private copy of a
+ * host key copied up after h was opened. *st gets STATUS_KEY_DELETED when
+ * the VM deleted it. Returns NULL when the call should go to h unchanged. */
+static HANDLE read_target(HANDLE h, NTSTATUS *st, int *is_priv, int force)
+{
+    *st = ST_OK;
+    *is_priv = 0;
+    if (htab_count == 0 || (!force && !any_private()))
+        return NULL;
+    htab_entry e;
+    if (!htab_get(h, &e))
+        return NULL;
+    HANDLE t = NULL;
+    if (e.kind == HT_KEY) {
+        if (e.flags & KF_PRIVATE) {
+            *is_priv = 1;
+        } else if (force && !any_private()) {
+            *is_priv = (e.flags & KF_MERGE) ? 2 : 0;
+        } else {
+            int kind = regpath_resolve(NULL, 0, e.name, e.name_len, e.name, e.name_len,
+                                       &e.name_len);
+            int w = vis(e.name, e.name_len, kind);
+            if (w == V_NONE) {
+                *st = ST_KEY_DELETED;
+            } else if (w == V_PRIV) {
+                AcquireSRWLockExclusive(&g_kd_lock);
+                kdata *d = kdata_of(h, &e);
+                if (d && !d->priv)
+                    open_private(&d->priv, KEY_READ, 0, e.name, e.name_len, kind, 0, 0);
+                t = d ? d->priv : NULL;
+                ReleaseSRWLockExclusive(&g_kd_lock);
+                if (!t)
+                    *st = ST_NO_MEMORY;
+                *is_priv = 1;
+            } else if (e.flags & KF_MERGE) {
+                *is_priv = 2;
+            }
+        }
+    }
+    htab_release(&e);
+    return t;
+}
+
+/* Checks that handle h was granted `need`. */
+static NTSTATUS check_access(HANDLE h, ACCESS_MASK need)
+{
+    struct { ULONG attrs; ACCESS_MASK granted; ULONG rest[20]; } bi;
+    ULONG ret;
+    NTSTATUS st = nt_query_object_original(h, OBJ_BASIC_INFO, &bi, sizeof bi, &ret);
+    if (st < 0)
+        return st;
+    return (bi.granted & need) == need ? ST_OK : STATUS_ACCESS_DENIED;
+}
+
+/* The handle to change key h through: h when it is a private key, else
+ * the key is copied up and *t is a new handle to the private key (the
+ * caller closes it: *own). Fail closed: nothing goes to a host key. */
+static NTSTATUS write_target(HANDLE h, ACCESS_MASK need, HANDLE *t, int *own)
+{
+    *t = h;
+    *own = 0;
+    keyref r;
+    NTSTATUS st = keyref_get(h, &r);
+    if (st < 0)
+        return st;
+    if (r.priv) {
+        keyref_free(&r);
+        return ST_OK;
+    }
+    if (r.kind != RP_MACHINE && r.kind != RP_USER) {
+        keyref_free(&r);
+        return STATUS_ACCESS_DENIED;
+    }
+    st = check_access(h, need);
+    if (st >= 0) {
+        int w = vis(r.v, r.n, r.kind);
+        if (w == V_NONE)
+            st = ST_KEY_DELETED;
+        else if (w == V_HOST && !host_has(r.v, r.n))
+            st = ST_KEY_DELETED;
+        else if (w == V_HOST)
+            st = copy_up(r.v, r.n, r.kind, t);
+        else
+            st = open_private(t, KEY_ALL_ACCESS, 0, r.v, r.n, r.kind, 0, 0);
+        if (st >= 0)
+            *own = 1;
+        else
+            *t = h;
+    }
+    keyref_free(&r);
+    return st;
+}
+
+/* --- the merged listing of subkeys ------------------------------------------------- */
+
+/* Reads all subkey names of h into a growing list. */
+typedef struct names {
+    regname *a;
+    size_t n, cap;
+    uint16_t *blob;
+    size_t bn, bcap;
+} names;
+
+static int names_add(names *l, const uint16_t *s, size_t n, int src)
+{
+    if (l->n == l->cap) {
+        size_t c = l->cap ? l->cap * 2 : 64;
+        regname *a = zalloc(c * sizeof *a);
+        if (!a)
+            return -1;
+        if (l->a)
+            memcpy(a, l->a, l->n * sizeof *a);
+        zfree(l->a);
+        l->a = a;
+        l->cap = c;
+    }
+    if (l->bn + n > l->bcap) {
+        size_t c = l->bcap ? l->bcap * 2 : 4096;
+        while (c < l->bn + n)
+            c *= 2;
+        uint16_t *b = zalloc(c * 2);
+        if (!b)
+            return -1;
+        if (l->blob)
+            memcpy(b, l->blob, l->bn * 2);
+        zfree(l->blob);
+        l->blob = b;
+        l->bcap = c;
+    }
+    memcpy(l->blob + l->bn, s, n * 2);
+    /* s holds an offset until the blob stops moving (see fix_names). */
+    l->a[l->n].s = (const uint16_t *)(uintptr_t)l->bn;
+    l->a[l->n].n = n;
+    l->a[l->n].src = src;
+    l->n++;
+    l->bn += n;
+    return 0;
+}
+
+static void fix_names(names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        l->a[i].s = l->blob + (uintptr_t)l->a[i].s;
+}
+
+/* Lists h's subkeys; src = (index << 1) | source. Skips names hidden by a
+ * marker when v (the parent's virtual name) is given. */
+static NTSTATUS list_subkeys(HANDLE h, int source, const uint16_t *v, size_t vn, int kind,
+                             names *l)
+{
+    BYTE buf[sizeof(kbasic) + 512 + 16];
+    uint16_t *full = NULL;
+    for (ULONG i = 0;; i++) {
+        ULONG ret;
+        NTSTATUS st = o_enumkey(h, i, KEY_BASIC, buf, sizeof buf, &ret);
+        if (st == ST_NO_MORE_ENTRIES)
+            break;
+        if (st < 0) {
+            zfree(full);
+            return st;
+        }
+        kbasic *b = (kbasic *)buf;
+        size_t cn = b->name_len / 2;
+        if (v) {
+            /* Hidden: marked deleted, or Plume's own tree. */
+            if (!full && !(full = zalloc((REGPATH_MAX + 1) * 2)))
+                return ST_NO_MEMORY;
+            if (vn + 1 + cn > REGPATH_MAX)
+                continue;
+            memcpy(full, v, vn * 2);
+            full[vn] = '\\';
+            memcpy(full + vn + 1, b->name, cn * 2);
+            size_t fn;
+            int k = regpath_resolve(NULL, 0, full, vn + 1 + cn, full, REGPATH_MAX, &fn);
+            if (k == RP_HIDDEN || vis(full, fn, k) == V_NONE)
+                continue;
+            (void)kind;
+        }
+        if (names_add(l, (uint16_t *)b->name, cn, (int)((i << 1) | (ULONG)source)) != 0) {
+            zfree(full);
+            return ST_NO_MEMORY;
+        }
+    }
+    zfree(full);
+    return ST_OK;
+}
+
+/* Builds d's merged listing of private key t, virtual name v. */
+static NTSTATUS build_listing(kdata *d, HANDLE t, const uint16_t *v, size_t n, int kind)
+{
+    kdata_list_free(d);
+    names pl = { 0 }, hl = { 0 };
+    LONG gen = *g_gen;
+    /* The private side through a handle of our own: the caller's may lack
+     * KEY_ENUMERATE_SUB_KEYS (a DELETE-only handle counting its subkeys). */
+    NTSTATUS st = ST_OK;
+    if (t) {
+        HANDLE pt;
+        st = open_private(&pt, KEY_ENUMERATE_SUB_KEYS, 0, v, n, kind, 0, 0);
+        if (st >= 0) {
+            st = list_subkeys(pt, 0, NULL, 0, kind, &pl);
+            close_h(pt);
+        }
+    }
+    /* The host's subkeys, unless the key itself is marked (re-created). */
+    int opaque = 0;
+    AcquireSRWLockShared(&g_lock);
+    if (g_del.live) {
+        size_t start = regpath_rest_off(v, n, kind);
+        for (size_t i = start + 1; i <= n && !opaque; i++)
+            if ((i == n || v[i] == '\\') && hset_has(&g_del, regpath_hash(v, i)))
+                opaque = 1;
+    }
+    ReleaseSRWLockShared(&g_lock);
+    if (st >= 0 && !opaque && open_abs(&d->host, KEY_ENUMERATE_SUB_KEYS, v, n) >= 0)
+        st = list_subkeys(d->host, 1, v, n, kind, &hl);
+    if (st >= 0) {
+        fix_names(&pl);
+        fix_names(&hl);
+        regname *out = zalloc((pl.n + hl.n + 1) * sizeof *out);
+        size_t m = 0;
+        if (!out)
+            st = ST_NO_MEMORY;
+        else
+            m = regname_merge(pl.a, pl.n, hl.a, hl.n, NULL, 0, out);
+        d->items = out ? zalloc((m + 1) * sizeof *d->items) : NULL;
+        size_t total = 0;
+        for (size_t i = 0; i < m; i++)
+            total += out[i].n;
+        d->blob = zalloc((total + 1) * 2);
+        if (out && (!d->items || !d->blob))
+            st = ST_NO_MEMORY;
+        if (st >= 0) {
+            size_t at = 0;
+            for (size_t i = 0; i < m; i++) {
+                memcpy(d->blob + at, out[i].s, out[i].n * 2);
+                d->items[i].off = at;
+                d->items[i].len = out[i].n;
+                d->items[i].src = out[i].src & 1;
+                d->items[i].index = (ULONG)(out[i].src >> 1);
+                at += out[i].n;
+            }
+            d->n = m;
+            d->gen = gen;
+            d->listed = 1;
+        }
+        zfree(out);
+    }
+    zfree(pl.a);
+    zfree(pl.blob);
+    zfree(hl.a);
+    zfree(hl.blob);
+    if (st < 0)
+        kdata_list_free(d);
+    return st;
+}
+
+/* The merged listing of h (a private key handle, or a host handle whose
+ * key is private now: t). Caller holds g_kd_lock. */
+static kdata *listing(HANDLE h, HANDLE t, int rebuild, NTSTATUS *st)
+{
+    htab_entry e;
+    *st = ST_NO_MEMORY;
+    if (!htab_get(h, &e))
+        return NULL;
+    kdata *d = kdata_of(h, &e);
+    if (d) {
+        *st = ST_OK;
+        if (rebuild || !d->listed || d->gen != *g_gen) {
+            int kind = regpath_resolve(NULL, 0, e.name, e.name_len, e.name, e.name_len,
+                                       &e.name_len);
+            *st = build_listing(d, t, e.name, e.name_len, kind);
+        }
+    }
+    htab_release(&e);
+    return *st >= 0 ? d : NULL;
+}
+
+/* --- the hooks: opening and creating --------------------------------------------- */
+
+/* The virtual name of an open's OBJECT_ATTRIBUTES, into b. Returns the
+ * kind, or RP_INVALID with *st set. */
+static int oa_name(POBJECT_ATTRIBUTES oa, nbuf *b, NTSTATUS *st)
+{
+    const uint16_t *rel = oa->ObjectName && oa->ObjectName->Buffer ?
+                          (const uint16_t *)oa->ObjectName->Buffer : NULL;
+    size_t nrel = rel ? oa->ObjectName->Length / 2 : 0;
+    *st = ST_NAME_INVALID;
+    if (!oa->RootDirectory) {
+        if (nbuf_init(b, nrel + 2) != 0) {
+            *st = ST_NO_MEMORY;
+            return RP_INVALID;
+        }
+        return regpath_resolve(NULL, 0, rel, nrel, b->p, b->cap, &b->n);
+    }
+    keyref r;
+    NTSTATUS e = keyref_get(oa->RootDirectory, &r);
+    if (e < 0) {
+        *st = e;
+        return RP_INVALID;
+    }
+    int kind = RP_INVALID;
+    if (nbuf_init(b, r.n + nrel + 2) != 0)
+        *st = ST_NO_MEMORY;
+    else
+        kind = regpath_resolve(r.v, r.n, rel, nrel, b->p, b->cap, &b->n);
+    keyref_free(&r);
+    return kind;
+}
+
+static const uint16_t SOFTWARE[] = { '\\', 'R', 'E', 'G', 'I', 'S', 'T', 'R', 'Y', '\\', 'M',
+                                     'A', 'C', 'H', 'I', 'N', 'E', '\\', 'S', 'O', 'F', 'T',
+                                     'W', 'A', 'R', 'E' };
+
+static NTSTATUS track(HANDLE h, int priv, const uint16_t *v, size_t n)
+{
+    uint32_t flags = priv ? KF_PRIVATE : 0;
+    if (!priv && regpath_cmp(v, n, SOFTWARE, KNOWN_LEN) == 0)
+        flags |= KF_MERGE;
+    if (htab_put(h, HT_KEY, flags, NULL, v, n, NULL, 0) != 0) {
+        close_h(h);
+        return ST_NO_MEMORY;
+    }
+    return ST_OK;
+}
+
+/* NtCreateKey (create) / NtOpenKey / NtOpenKeyEx. */
+static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_oa, int create,
+                        ULONG title, PUNICODE_STRING cls, ULONG copts, PULONG disp,
+                        int use_ex, ULONG ex_opts)
+{
+    nbuf b;
+    b.p = NULL;
+    NTSTATUS st;
+    int kind = oa_name(caller_oa, &b, &st);
+    ULONG attrs = caller_oa->Attributes;
+    int wants_write = (acc & WRITE_RIGHTS) != 0;
+    HANDLE h = NULL;
+    if (kind == RP_INVALID)
+        goto out;
+    if (kind == RP_OTHER) {
+        /* \REGISTRY itself, application hives...: read only. */
+        if (create || wants_write) {
+            st = STATUS_ACCESS_DENIED;
+        } else {
+            st = use_ex ? o_openex(ph, acc, caller_oa, ex_opts) : o_open(ph, acc, caller_oa);
+        }
+        goto out;
+    }
+    if (kind == RP_HIDDEN) {
+        st = create ? STATUS_ACCESS_DENIED : ST_NAME_NOT_FOUND;
+        goto out;
+    }
+    if (create && (copts & OPT_CREATE_LINK)) {
+        st = STATUS_ACCESS_DENIED;      /* a link in the private tree could reach the host */
+        goto out;
+    }
+    int w = vis(b.p, b.n, kind);
+    if (w == V_PRIV) {
+        st = open_private(&h, acc, attrs, b.p, b.n, kind, ex_opts, use_ex);
+        if (st >= 0) {
+            if (disp)
+                *disp = REG_OPENED_EXISTING;
+            if ((st = track(h, 1, b.p, b.n)) >= 0)
+                *ph = h;
+            goto out;
+        }
+        w = V_HOST;     /* a stale set: the host decides */
+    }
+    if (w == V_HOST && !(wants_write)) {
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, b.p, b.n);
+        oa_init(&oa, &u, NULL, attrs);
+        oa.SecurityDescriptor = caller_oa->SecurityDescriptor;
+        st = use_ex ? o_openex(&h, acc, &oa, ex_opts) : o_open(&h, acc, &oa);
+        if (st >= 0) {
+            if (disp)
+                *disp = REG_OPENED_EXISTING;
+            if ((st = track(h, 0, b.p, b.n)) >= 0)
+                *ph = h;
+            goto out;
+        }
+        if (!create || (st != ST_NAME_NOT_FOUND && st != (NTSTATUS)0xC000003AL))
+            goto out;
+        w = V_NONE;
+    }
+    if (w == V_HOST) {
+        /* A change may follow: copy up (the host key must exist). */
+        if (!host_has(b.p, b.n)) {
+            w = V_NONE;
+        } else {
+            HANDLE c;
+            st = copy_up(b.p, b.n, kind, &c);
+            if (st < 0)
+                goto out;
+            close_h(c);
+            st = open_private(&h, acc, attrs, b.p, b.n, kind, ex_opts, use_ex);
+            if (st >= 0) {
+                if (disp)
+                    *disp = REG_OPENED_EXISTING;
+                if ((st = track(h, 1, b.p, b.n)) >= 0)
+                    *ph = h;
+            }
+            goto out;
+        }
+    }
+    /* Not there for the VM. */
+    if (!create) {
+        st = ST_NAME_NOT_FOUND;
+        goto out;
+    }
+    {
+        size_t leaf = regpath_leaf_off(b.p, b.n);
+        size_t pn = leaf ? leaf - 1 : 0;
+        size_t rest = regpath_rest_off(b.p, b.n, kind);
+        if (pn < rest) {
+            st = STATUS_ACCESS_DENIED;     /* a new root key */
+            goto out;
+        }
+        int pw = vis(b.p, pn, kind);
+        if (pw == V_NONE || (pw == V_HOST && !host_has(b.p, pn))) {
+            st = ST_NAME_NOT_FOUND;
+            goto out;
+        }
+        HANDLE parent;
+        st = copy_up(b.p, pn, kind, &parent);
+        if (st < 0)
+            goto out;
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, b.p + leaf, b.n - leaf);
+        oa_init(&oa, &u, parent, attrs);
+        oa.SecurityDescriptor = caller_oa->SecurityDescriptor;
+        ULONG d = 0;
+        st = o_create(&h, acc, &oa, title, cls, copts, &d);
+        close_h(parent);
+        if (st >= 0) {
+            if (disp)
+                *disp = d;
+            if (d == REG_CREATED_NEW)
+                changed(b.p, b.n, &g_priv);
+            if ((st = track(h, 1, b.p, b.n)) >= 0)
+                *ph = h;
+        }
+    }
+out:
+    nbuf_free(&b);
+    return st;
+}
+
+static NTSTATUS NTAPI hk_create_key(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES oa,
+                                    ULONG title, PUNICODE_STRING cls, ULONG opts, PULONG disp)
+{
+    if (!oa || !ph || !layer_enter())
+        return o_create(ph, acc, oa, title, cls, opts, disp);
+    DWORD err = GetLastError();
+    NTSTATUS st = do_open(ph, acc, oa, 1, title, cls, opts, disp, 0, 0);
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+static NTSTATUS NTAPI hk_open_key(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES oa)
+{
+    if (!oa || !ph || !layer_enter())
+        return o_open(ph, acc, oa);
+    DWORD err = GetLastError();
+    NTSTATUS st = do_open(ph, acc, oa, 0, 0, NULL, 0, NULL, 0, 0);
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+static NTSTATUS NTAPI hk_open_key_ex(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES oa,
+                                     ULONG opts)
+{
+    if (!oa || !ph || !layer_enter())
+        return o_openex(ph, acc, oa, opts);
+    DWORD err = GetLastError();
+    NTSTATUS st = do_open(ph, acc, oa, 0, 0, NULL, 0, NULL, 1, opts);
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+/* --- the hooks: changes ------------------------------------------------------------ */
+
+static NTSTATUS NTAPI hk_set_value(HANDLE h, PUNICODE_STRING name, ULONG title, ULONG type,
+                                   PVOID data, ULONG len)
+{
+    if (!layer_enter())
+        return o_setval(h, name, title, type, data, len);
+    DWORD err = GetLastError();
+    HANDLE t;
+    int own;
+    NTSTATUS st = write_target(h, KEY_SET_VALUE, &t, &own);
+    if (st >= 0)
+        st = o_setval(t, name, title, type, data, len);
+    if (own)
+        close_h(t);
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+static NTSTATUS NTAPI hk_delete_value(HANDLE h, PUNICODE_STRING name)
+{
+    if (!layer_enter())
+        return o_delval(h, name);
+    DWORD err = GetLastError();
+    HANDLE t;
+    int own;
+    NTSTATUS st = write_target(h, KEY_SET_VALUE, &t, &own);
+    if (st >= 0)
+        st = o_delval(t, name);
+    if (own)
+        close_h(t);
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+static NTSTATUS NTAPI hk_set_info(HANDLE h, ULONG cls, PVOID buf, ULONG len)
+{
+    if (!layer_enter())
+        return o_setinfo(h, cls, buf, len);
+    DWORD err = GetLastError();
+    HANDLE t;
+    int own;
+    NTSTATUS st = write_target(h, KEY_SET_VALUE, &t, &own);
+    if (st >= 0)
+        st = o_setinfo(t, cls, buf, len);
+    if (own)
+        close_h(t);
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+/* The number of subkeys the VM sees under private key t (handle h). */
+static NTSTATUS merged_count(HANDLE h, HANDLE t, size_t *count, size_t *maxlen)
+{
+    NTSTATUS st;
+    AcquireSRWLockExclusive(&g_kd_lock);
+    kdata *d = listing(h, t, 0, &st);
+    if (d) {
+        *count = d->n;
+        size_t m = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->items[i].len > m)
+                m = d->items[i].len;
+        *maxlen = m;
+    }
+    ReleaseSRWLockExclusive(&g_kd_lock);
+    return st;
+}
+
+static NTSTATUS NTAPI hk_delete_key(HANDLE h)
+{
+    if (!layer_enter())
+        return o_delkey(h);
+    DWORD err = GetLastError();
+    keyref r;
+    NTSTATUS st = keyref_get(h, &r);
+    if (st >= 0) {
+        HANDLE t = h;
+        int own = 0;
+        if (r.kind != RP_MACHINE && r.kind != RP_USER) {
+            st = STATUS_ACCESS_DENIED;
+        } else if (!r.priv) {
+            st = check_access(h, DELETE);
+            if (st >= 0) {
+                int w = vis(r.v, r.n, r.kind);
+                if (w == V_NONE)
+                    st = ST_KEY_DELETED;
+                else if (w == V_PRIV && (st = open_private(&t, KEY_ALL_ACCESS, 0, r.v, r.n,
+                                                           r.kind, 0, 0)) >= 0)
+                    own = 1;
+            }
+        }
+        if (st >= 0 && r.n <= regpath_rest_off(r.v, r.n, r.kind))
+            st = STATUS_ACCESS_DENIED;     /* a root */
+        if (st >= 0) {
+            /* Refused while the VM sees subkeys under it. */
+            size_t count = 0, maxlen = 0;
+            if (own || r.priv) {
+                if (!r.tracked) {
+                    st = STATUS_ACCESS_DENIED;     /* untracked private handle: ours only */
+                } else {
+                    /* The listing lives on h's entry: build it on t. */
+                    st = merged_count(h, t, &count, &maxlen);
+                }
+            } else {
+                HANDLE hh;
+                if (open_abs(&hh, KEY_ENUMERATE_SUB_KEYS, r.v, r.n) >= 0) {
+                    names l = { 0 };
+                    st = list_subkeys(hh, 1, r.v, r.n, r.kind, &l);
+                    count = l.n;
+                    zfree(l.a);
+                    zfree(l.blob);
+                    close_h(hh);
+                }
+            }
+            if (st >= 0 && count)
+                st = ST_CANNOT_DELETE;
+        }
+        if (st >= 0 && host_has(r.v, r.n))
+            st = mark_deleted(r.v, r.n, r.kind);
+        if (st >= 0 && (own || r.priv)) {
+            st = o_delkey(t);
+            if (st >= 0)
+                changed(NULL, 0, NULL);
+        }
+        if (own)
+            close_h(t);
+        keyref_free(&r);
+    }
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+/* Rename: done for a key that exists only in the VM and has no subkeys;
+ * anything else is refused (docs/ns-reg.md). */
+static NTSTATUS NTAPI hk_rename_key(HANDLE h, PUNICODE_STRING name)
+{
+    if (!layer_enter())
+        return o_rename(h, name);
+    DWORD err = GetLastError();
+    keyref r;
+    NTSTATUS st = keyref_get(h, &r);
+    if (st >= 0) {
+        size_t count = 0, maxlen = 0;
+        if (!r.priv || !r.tracked || host_has(r.v, r.n))
+            st = STATUS_ACCESS_DENIED;
+        else if ((st = merged_count(h, h, &count, &maxlen)) >= 0 && count)
+            st = STATUS_ACCESS_DENIED;
+        if (st >= 0 && name && name->Buffer) {
+            size_t leaf = regpath_leaf_off(r.v, r.n), nn = name->Length / 2;
+            nbuf b;
+            if (nbuf_init(&b, leaf + nn + 2) != 0) {
+                st = ST_NO_MEMORY;
+            } else {
+                int kind = regpath_resolve(r.v, leaf ? leaf - 1 : 0, (uint16_t *)name->Buffer,
+                                           nn, b.p, b.cap, &b.n);
+                if (kind != r.kind || vis(b.p, b.n, kind) != V_HOST || host_has(b.p, b.n))
+                    st = STATUS_ACCESS_DENIED;
+                else if ((st = o_rename(h, name)) >= 0) {
+                    changed(NULL, 0, NULL);
+                    htab_put(h, HT_KEY, KF_PRIVATE, NULL, b.p, b.n, NULL, 0);
+                }
+                nbuf_free(&b);
+            }
+        }
+        keyref_free(&r);
+    }
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+/* --- the hooks: reads ----------------------------------------------------------------- */
+
+static NTSTATUS NTAPI hk_query_value(HANDLE h, PUNICODE_STRING name, ULONG cls, PVOID buf,
+                                     ULONG len, PULONG ret)
+{
+    if (!layer_enter())
+        return o_queryval(h, name, cls, buf, len, ret);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 0);
+    SetLastError(err);
+    layer_leave();
+    return st < 0 ? st : o_queryval(t ? t : h, name, cls, buf, len, ret);
+}
+
+static NTSTATUS NTAPI hk_enum_value(HANDLE h, ULONG i, ULONG cls, PVOID buf, ULONG len,
+                                    PULONG ret)
+{
+    if (!layer_enter())
+        return o_enumval(h, i, cls, buf, len, ret);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 0);
+    SetLastError(err);
+    layer_leave();
+    return st < 0 ? st : o_enumval(t ? t : h, i, cls, buf, len, ret);
+}
+
+static NTSTATUS NTAPI hk_query_multi(HANDLE h, PVOID ve, ULONG n, PVOID buf, PULONG len,
+                                     PULONG ret)
+{
+    if (!layer_enter())
+        return o_querymulti(h, ve, n, buf, len, ret);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 0);
+    SetLastError(err);
+    layer_leave();
+    return st < 0 ? st : o_querymulti(t ? t : h, ve, n, buf, len, ret);
+}
+
+static NTSTATUS NTAPI hk_flush(HANDLE h)
+{
+    if (!layer_enter())
+        return o_flush(h);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 0);
+    SetLastError(err);
+    layer_leave();
+    return st < 0 ? st : o_flush(t ? t : h);
+}
+
+static NTSTATUS NTAPI hk_notify(HANDLE h, HANDLE ev, PVOID apc, PVOID ctx, PIO_STATUS_BLOCK io,
+                                ULONG filter, BOOLEAN subtree, PVOID buf, ULONG len,
+                                BOOLEAN async)
+{
+    if (!layer_enter())
+        return o_notify(h, ev, apc, ctx, io, filter, subtree, buf, len, async);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 0);
+    SetLastError(err);
+    layer_leave();
+    return st < 0 ? st : o_notify(t ? t : h, ev, apc, ctx, io, filter, subtree, buf, len, async);
+}
+
+static NTSTATUS NTAPI hk_notify_multi(HANDLE h, ULONG count, POBJECT_ATTRIBUTES sub, HANDLE ev,
+                                      PVOID apc, PVOID ctx, PIO_STATUS_BLOCK io, ULONG filter,
+                                      BOOLEAN subtree, PVOID buf, ULONG len, BOOLEAN async)
+{
+    if (!layer_enter())
+        return o_notifymulti(h, count, sub, ev, apc, ctx, io, filter, subtree, buf, len, async);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 0);
+    SetLastError(err);
+    layer_leave();
+    if (st >= 0 && count)
+        st = STATUS_ACCESS_DENIED;   /* subordinate keys: not virtualized (rare) */
+    return st < 0 ? st : o_notifymulti(t ? t : h, count, sub, ev, apc, ctx, io, filter,
+                                       subtree, buf, len, async);
+}
+
+static NTSTATUS NTAPI hk_enum_key(HANDLE h, ULONG i, ULONG cls, PVOID buf, ULONG len,
+                                  PULONG ret)
+{
+    if (!layer_enter())
+        return o_enumkey(h, i, cls, buf, len, ret);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 1);
+    if (st >= 0 && priv) {
+        AcquireSRWLockExclusive(&g_kd_lock);
+        kdata *d = listing(h, priv == 2 ? NULL : t ? t : h, i == 0, &st);
+        if (d) {
+            if (i >= d->n) {
+                st = ST_NO_MORE_ENTRIES;
+            } else {
+                kitem *it = &d->items[i];
+                HANDLE src = it->src ? d->host : (t ? t : h);
+                st = o_enumkey(src, it->index, cls, buf, len, ret);
+            }
+        }
+        ReleaseSRWLockExclusive(&g_kd_lock);
+        SetLastError(err);
+        layer_leave();
+        return st;
+    }
+    SetLastError(err);
+    layer_leave();
+    return st < 0 ? st : o_enumkey(t ? t : h, i, cls, buf, len, ret);
+}
+
+/* Spells virtual name v like this system's key names. */
+static size_t spell(const uint16_t *v, size_t n, int kind, uint16_t *out, size_t cap)
+{
+    size_t r = regpath_rest_off(v, n, kind);
+    const uint16_t *head = kind == RP_USER ? g_spell_user : g_spell_machine;
+    size_t hn = kind == RP_USER ? g_spell_user_len : g_spell_machine_len;
+    if (hn + (n - r) > cap)
+        return 0;
+    memcpy(out, head, hn * 2);
+    memcpy(out + hn, v + r, (n - r) * 2);
+    return hn + n - r;
+}
+
+static NTSTATUS NTAPI hk_query_key(HANDLE h, ULONG cls, PVOID buf, ULONG len, PULONG ret)
+{
+    if (!layer_enter())
+        return o_querykey(h, cls, buf, len, ret);
+    DWORD err = GetLastError();
+    NTSTATUS st;
+    int priv;
+    HANDLE t = read_target(h, &st, &priv, 1);
+    if (st < 0 || !priv || (priv == 2 && cls != KEY_FULL && cls != KEY_CACHED)) {
+        SetLastError(err);
+        layer_leave();
+        return st < 0 ? st : o_querykey(h, cls, buf, len, ret);
+    }
+    HANDLE q = t ? t : h;
+    if (cls == KEY_NAME) {
+        htab_entry e;
+        st = ST_NO_MEMORY;
+        if (htab_get(h, &e)) {
+            int kind = regpath_resolve(NULL, 0, e.name, e.name_len, e.name, e.name_len,
+                                       &e.name_len);
+            nbuf b;
+            if (nbuf_init(&b, e.name_len + 32) == 0) {
+                b.n = spell(e.name, e.name_len, kind, b.p, b.cap);
+                ULONG need = (ULONG)(4 + b.n * 2);
+                if (ret)
+                    *ret = need;
+                if (len < 4) {
+                    st = ST_BUFFER_TOO_SMALL;
+                } else {
+                    kname_info *ki = buf;
+                    ki->name_len = (ULONG)(b.n * 2);
+                    ULONG room = len - 4;
+                    memcpy(ki->name, b.p, room < b.n * 2 ? room : b.n * 2);
+                    st = room < b.n * 2 ? ST_BUFFER_OVERFLOW : ST_OK;
+                }
+                nbuf_free(&b);
+            }
+            htab_release(&e);
+        }
+    } else if (cls == KEY_FULL || cls == KEY_CACHED) {
+        st = o_querykey(q, cls, buf, len, ret);
+        size_t count, maxlen;
+        if (st >= 0 && merged_count(h, priv == 2 ? NULL : q, &count, &maxlen) >= 0) {
+            if (cls == KEY_FULL) {
+                kfull *f = buf;
+                f->subkeys = (ULONG)count;
+                if (f->max_name < maxlen * 2)
+                    f->max_name = (ULONG)(maxlen * 2);
+            } else {
+                /* KEY_CACHED_INFORMATION: LastWriteTime, TitleIndex, SubKeys,
+                 * MaxNameLen (in units), ... */
+                ULONG *u = (ULONG *)((BYTE *)buf + 12);
+                u[0] = (ULONG)count;
+                if (u[1] < maxlen)
+                    u[1] = (ULONG)maxlen;
+            }
+        }
+    } else {
+        st = o_querykey(q, cls, buf, len, ret);
+    }
+    SetLastError(err);
+    layer_leave();
+    return st;
+}
+
+/* NtQueryObject(ObjectNameInformation) on one of our private key handles:
+ * the virtual name. */
 int reg_query_name(HANDLE h, PVOID buf, ULONG len, PULONG ret, NTSTATUS *st)
 {
-    (void)h; (void)buf; (void)len; (void)ret; (void)st;
+    htab_entry e;
+    if (!htab_get(h, &e))
+        return 0;
+    if (e.kind != HT_KEY) {
+        htab_release(&e);
+        return 0;
+    }
+    int mine = (e.flags & KF_PRIVATE) != 0;
+    if (mine) {
+        int kind = regpath_resolve(NULL, 0, e.name, e.name_len, e.name, e.name_len, &e.name_len);
+        nbuf b;
+        if (nbuf_init(&b, e.name_len + 32) == 0) {
+            b.n = spell(e.name, e.name_len, kind, b.p, b.cap);
+            ULONG need = (ULONG)(sizeof(UNICODE_STRING) + (b.n + 1) * 2);
+            if (ret)
+                *ret = need;
+            if (len >= need) {
+                UNICODE_STRING *u = buf;
+                u->Buffer = (PWSTR)((BYTE *)buf + sizeof *u);
+                u->Length = (USHORT)(b.n * 2);
+                u->MaximumLength = (USHORT)(b.n * 2 + 2);
+                memcpy(u->Buffer, b.p, b.n * 2);
+                u->Buffer[b.n] = 0;
+                *st = ST_OK;
+            } else if (*st >= 0) {
+                *st = ST_INFO_LENGTH_MISMATCH;
+            }
+            nbuf_free(&b);
+        }
+    }
+    htab_release(&e);
+    return mine;
+}
+
+/* --- hive calls and transactions: refused ----------------------------------------- */
+
+static NTSTATUS NTAPI hk_refuse(void)
+{
+    return STATUS_ACCESS_DENIED;
+}
+
+static const char *const refused[] = {
+    "NtLoadKey", "NtLoadKey2", "NtLoadKeyEx", "NtSaveKey", "NtSaveKeyEx", "NtSaveMergedKeys",
+    "NtRestoreKey", "NtReplaceKey", "NtUnloadKey", "NtUnloadKey2", "NtUnloadKeyEx",
+    "NtCreateKeyTransacted", "NtOpenKeyTransacted", "NtOpenKeyTransactedEx", "NtCompressKey",
+    "NtLockRegistryKey", "NtFreezeRegistry",
+};
+static void *refused_orig[sizeof refused / sizeof refused[0]];
+
+/* --- init --------------------------------------------------------------------------- */
+
+static int learn_spelling(const char *root, uint16_t *out, size_t *outn)
+{
+    uint16_t name[24];
+    size_t n = 0;
+    for (const char *c = root; *c; c++)
+        name[n++] = (uint16_t)*c;
+    HANDLE h;
+    BYTE buf[128];
+    ULONG ret;
+    *outn = n;
+    memcpy(out, name, n * 2);
+    if (open_abs(&h, KEY_READ, name, n) < 0)
+        return 0;
+    if (o_querykey(h, KEY_NAME, buf, sizeof buf, &ret) >= 0) {
+        kname_info *ki = (kname_info *)buf;
+        /* Wine 8 reports \REGISTRY\Machine and \REGISTRY\User; Windows
+         * \REGISTRY\MACHINE and \REGISTRY\USER. Same length either way. */
+        if (ki->name_len / 2 == n)
+            memcpy(out, ki->name, n * 2);
+    }
+    close_h(h);
+    return 0;
+}
+
+int reg_init(void)
+{
+    HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+    g_vmroot_len = regpath_vm_root(g_vmtag, g_vmtag_len, g_vmroot,
+                                   sizeof g_vmroot / sizeof g_vmroot[0]);
+    if (!g_vmroot_len) {
+        layer_error("registry", "the VM's tag does not make a key name");
+        return -1;
+    }
+    /* The generation counter shared by the VM's processes. */
+    wchar_t secname[PLUME_BOOT_NAME + 64] = L"Local\\PlumeReg.";
+    size_t at = 15;
+    for (size_t i = 0; i < g_vmtag_len && at + 1 < sizeof secname / sizeof secname[0]; i++)
+        secname[at++] = g_vmtag[i];
+    secname[at] = 0;
+    int in = layer_enter();
+    HANDLE sec = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+                                    secname);
+    g_gen = sec ? MapViewOfFile(sec, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 4096) : NULL;
+    if (in)
+        layer_leave();
+    if (!g_gen) {
+        layer_error("registry", "cannot map the VM's shared registry state");
+        return -1;
+    }
+    /* The section lives as long as a process of the VM maps it: the first
+     * process starts from generation 0 and builds its sets. */
+    o_querykey = (query_key_fn)(void *)GetProcAddress(nt, "NtQueryKey");
+    o_open = (open_key_fn)(void *)GetProcAddress(nt, "NtOpenKey");
+    if (!o_querykey || !o_open)
+        return -1;
+    learn_spelling("\\REGISTRY\\MACHINE", g_spell_machine, &g_spell_machine_len);
+    learn_spelling("\\REGISTRY\\USER", g_spell_user, &g_spell_user_len);
+
+    static const struct { const char *name; void *detour; void **orig; } hooks[] = {
+        { "NtCreateKey", (void *)hk_create_key, (void **)&o_create },
+        { "NtOpenKey", (void *)hk_open_key, (void **)&o_open },
+        { "NtOpenKeyEx", (void *)hk_open_key_ex, (void **)&o_openex },
+        { "NtSetValueKey", (void *)hk_set_value, (void **)&o_setval },
+        { "NtDeleteKey", (void *)hk_delete_key, (void **)&o_delkey },
+        { "NtDeleteValueKey", (void *)hk_delete_value, (void **)&o_delval },
+        { "NtQueryKey", (void *)hk_query_key, (void **)&o_querykey },
+        { "NtQueryValueKey", (void *)hk_query_value, (void **)&o_queryval },
+        { "NtQueryMultipleValueKey", (void *)hk_query_multi, (void **)&o_querymulti },
+        { "NtEnumerateKey", (void *)hk_enum_key, (void **)&o_enumkey },
+        { "NtEnumerateValueKey", (void *)hk_enum_value, (void **)&o_enumval },
+        { "NtRenameKey", (void *)hk_rename_key, (void **)&o_rename },
+        { "NtNotifyChangeKey", (void *)hk_notify, (void **)&o_notify },
+        { "NtNotifyChangeMultipleKeys", (void *)hk_notify_multi, (void **)&o_notifymulti },
+        { "NtFlushKey", (void *)hk_flush, (void **)&o_flush },
+        { "NtSetInformationKey", (void *)hk_set_info, (void **)&o_setinfo },
+    };
+    for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
+        if (layer_hook(L"ntdll.dll", hooks[i].name, hooks[i].detour, hooks[i].orig))
+            return -1;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (GetProcAddress(nt, refused[i]) &&
+            layer_hook(L"ntdll.dll", refused[i], (void *)hk_refuse, &refused_orig[i]))
+            return -1;
+    htab_on_free(HT_KEY, kdata_free);
     return 0;
 }

@@ -10,6 +10,7 @@
  * Windows API only: no C runtime file I/O. */
 #include "store.h"
 #include "vmjob.h"
+#include "jobname.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +569,22 @@ static void purge_leftovers(const wchar_t *vms)
     FindClose(h);
 }
 
+/* Removes the VM's private registry state (src/layer/reg.c, docs/ns-reg.md):
+ * HKLM\Software\Plume\VMs\<tag>, where <tag> is plume_vm_tag of the store
+ * root and the VM's name. Best effort: 0 when it is gone (or never was). */
+static DWORD remove_vm_registry(const wchar_t *root, const char *name)
+{
+    wchar_t wname[VM_NAME_MAX + 1], key[STORE_PATH_MAX + 64] = L"Software\\Plume\\VMs\\";
+    uint16_t tag[VM_NAME_MAX + 16];
+    widen_name(name, wname);
+    if (!plume_vm_tag((const uint16_t *)root, (const uint16_t *)wname, tag,
+                      sizeof tag / sizeof tag[0]))
+        return ERROR_FILENAME_EXCED_RANGE;
+    wcscat(key, (const wchar_t *)tag);
+    LSTATUS e = RegDeleteTreeW(HKEY_LOCAL_MACHINE, key);
+    return e == ERROR_FILE_NOT_FOUND ? 0 : (DWORD)e;
+}
+
 /* --- the public calls ------------------------------------------------------------ */
 
 DWORD store_find(const char *name, vm_info *out)
@@ -868,6 +885,7 @@ DWORD store_delete(const char *name, vm_info *out, DWORD *procs, int *leftover,
         return ERROR_BUSY;
     }
 
+    remove_vm_registry(root, out->name);
     if (remove_tree(trash) != 0) {
         if (leftover)
             *leftover = 1;

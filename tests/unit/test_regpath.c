@@ -1,0 +1,234 @@
+/* Unit tests of src/core/regpath.c: registry names, private mapping, merged
+ * listings. */
+#include "unit.h"
+#include "regpath.h"
+
+#include <stdlib.h>
+
+/* ASCII -> UTF-16 in a static ring of buffers. */
+static const uint16_t *W(const char *s)
+{
+    static uint16_t ring[8][512];
+    static int at;
+    uint16_t *b = ring[at++ & 7];
+    size_t i = 0;
+    for (; s[i] && i < 511; i++)
+        b[i] = (uint16_t)(unsigned char)s[i];
+    b[i] = 0;
+    return b;
+}
+
+static size_t L(const char *s)
+{
+    return strlen(s);
+}
+
+/* u16[0..n) equals ASCII s exactly. */
+static int eq(const uint16_t *u, size_t n, const char *s)
+{
+    if (n != strlen(s))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (u[i] != (uint16_t)(unsigned char)s[i])
+            return 0;
+    return 1;
+}
+
+static uint16_t out[1024];
+static size_t outn;
+
+static int resolve(const char *root, const char *rel)
+{
+    return regpath_resolve(root ? W(root) : NULL, root ? L(root) : 0, W(rel), L(rel), out,
+                           1024, &outn);
+}
+
+static void test_resolve(void)
+{
+    unit_ctx = "resolve";
+    CHECK_EQ_INT(resolve(NULL, "\\Registry\\Machine\\Software\\X"), RP_MACHINE);
+    CHECK(eq(out, outn, "\\REGISTRY\\MACHINE\\Software\\X"));
+    CHECK_EQ_INT(resolve(NULL, "\\registry\\user\\S-1-5-21\\Software\\"), RP_USER);
+    CHECK(eq(out, outn, "\\REGISTRY\\USER\\S-1-5-21\\Software"));
+    CHECK_EQ_INT(resolve(NULL, "\\Registry\\Machine"), RP_MACHINE);
+    CHECK(eq(out, outn, "\\REGISTRY\\MACHINE"));
+    CHECK_EQ_INT(resolve(NULL, "\\Registry"), RP_OTHER);
+    CHECK_EQ_INT(resolve(NULL, "\\Registry\\A\\x"), RP_OTHER);
+    CHECK_EQ_INT(resolve(NULL, "\\Registry\\Machinery"), RP_OTHER);
+    CHECK_EQ_INT(resolve(NULL, "\\Device\\Foo"), RP_OTHER);
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", "Software\\Plume"), RP_HIDDEN);
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", "software\\plume\\VMs\\x"), RP_HIDDEN);
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", "Software\\Plumed"), RP_MACHINE);
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE\\Software", ""), RP_MACHINE);
+    CHECK(eq(out, outn, "\\REGISTRY\\MACHINE\\Software"));
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE\\Software", "A\\B"), RP_MACHINE);
+    CHECK(eq(out, outn, "\\REGISTRY\\MACHINE\\Software\\A\\B"));
+    CHECK_EQ_INT(resolve("\\REGISTRY\\USER", "S-1\\Software"), RP_USER);
+    CHECK_EQ_INT(resolve("\\REGISTRY", "Machine\\x"), RP_MACHINE);
+    CHECK(eq(out, outn, "\\REGISTRY\\MACHINE\\x"));
+    /* malformed */
+    CHECK_EQ_INT(resolve(NULL, "Registry\\Machine"), RP_INVALID);
+    CHECK_EQ_INT(resolve(NULL, ""), RP_INVALID);
+    CHECK_EQ_INT(resolve(NULL, "\\"), RP_INVALID);
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", "\\Software"), RP_INVALID);
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", "a\\\\b"), RP_INVALID);
+    CHECK_EQ_INT(resolve("Software", "a"), RP_INVALID);
+    CHECK_EQ_INT(outn, 0);
+    /* component length */
+    char longc[300];
+    memset(longc, 'a', 256);
+    longc[256] = 0;
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", longc), RP_INVALID);
+    longc[255] = 0;
+    CHECK_EQ_INT(resolve("\\REGISTRY\\MACHINE", longc), RP_MACHINE);
+    /* capacity */
+    size_t n;
+    CHECK_EQ_INT(regpath_resolve(NULL, 0, W("\\Registry\\Machine\\x"), 19, out, 10, &n),
+                 RP_INVALID);
+    CHECK_EQ_INT(regpath_resolve(NULL, 0, W("\\Registry\\Machine\\x"), 19, out, 19, &n),
+                 RP_MACHINE);
+    CHECK_EQ_INT(regpath_resolve(NULL, 0, NULL, 5, out, 19, &n), RP_INVALID);
+}
+
+static void test_private(void)
+{
+    unit_ctx = "private";
+    const uint16_t *tag = W("0123abcd.vm1");
+    uint16_t p[512];
+    resolve(NULL, "\\Registry\\Machine\\Software\\Test");
+    size_t n = regpath_private(out, outn, RP_MACHINE, tag, 12, RT_KEYS, p, 512);
+    CHECK(eq(p, n, "\\REGISTRY\\MACHINE\\Software\\Plume\\VMs\\0123abcd.vm1\\Machine\\Software\\Test"));
+    n = regpath_private(out, outn, RP_MACHINE, tag, 12, RT_DELETED, p, 512);
+    CHECK(eq(p, n, "\\REGISTRY\\MACHINE\\Software\\Plume\\VMs\\0123abcd.vm1\\Deleted\\Machine\\Software\\Test"));
+    resolve(NULL, "\\Registry\\User");
+    n = regpath_private(out, outn, RP_USER, tag, 12, RT_KEYS, p, 512);
+    CHECK(eq(p, n, "\\REGISTRY\\MACHINE\\Software\\Plume\\VMs\\0123abcd.vm1\\User"));
+    CHECK_EQ_INT(regpath_private(out, outn, RP_OTHER, tag, 12, RT_KEYS, p, 512), 0);
+    CHECK_EQ_INT(regpath_private(out, outn, RP_USER, tag, 12, RT_KEYS, p, 20), 0);
+    CHECK_EQ_INT(regpath_vm_root(W("a\\b"), 3, p, 512), 0);
+    CHECK_EQ_INT(regpath_vm_root(tag, 0, p, 512), 0);
+
+    /* back from real names */
+    int inp;
+    size_t on;
+    const char *r = "\\REGISTRY\\MACHINE\\SOFTWARE\\PLUME\\VMS\\0123ABCD.VM1\\Machine\\Software\\Test";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_MACHINE);
+    CHECK_EQ_INT(inp, 1);
+    CHECK(eq(out, on, "\\REGISTRY\\MACHINE\\Software\\Test"));
+    r = "\\Registry\\Machine\\Software\\Plume\\VMs\\0123abcd.vm1\\User";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_USER);
+    CHECK(eq(out, on, "\\REGISTRY\\USER"));
+    r = "\\Registry\\Machine\\Software\\Plume\\VMs\\0123abcd.vm1\\User\\Software\\Plume";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_USER);
+    r = "\\Registry\\Machine\\Software\\Plume\\VMs\\0123abcd.vm1\\Machine\\Software\\Plume\\x";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_HIDDEN);
+    CHECK_EQ_INT(inp, 1);
+    r = "\\Registry\\Machine\\Software\\Plume\\VMs\\0123abcd.vm1\\Deleted\\Machine\\x";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_HIDDEN);
+    CHECK_EQ_INT(inp, 0);
+    r = "\\Registry\\Machine\\Software\\Plume\\VMs\\other.vm\\Machine\\x";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_HIDDEN);
+    CHECK_EQ_INT(inp, 0);
+    r = "\\Registry\\Machine\\Software\\Other";
+    CHECK_EQ_INT(regpath_from_real(W(r), L(r), tag, 12, out, 1024, &on, &inp), RP_MACHINE);
+    CHECK_EQ_INT(inp, 0);
+    CHECK(eq(out, on, "\\REGISTRY\\MACHINE\\Software\\Other"));
+}
+
+static void test_misc(void)
+{
+    unit_ctx = "misc";
+    CHECK_EQ_INT(regpath_cmp(W("abc"), 3, W("ABC"), 3), 0);
+    CHECK(regpath_cmp(W("abc"), 3, W("abd"), 3) < 0);
+    CHECK(regpath_cmp(W("ab"), 2, W("abc"), 3) < 0);
+    CHECK(regpath_cmp(W("Z"), 1, W("_"), 1) < 0);     /* upper-case order */
+    CHECK_EQ_INT(regpath_fold(0xe9), 0xc9);
+    CHECK_EQ_INT(regpath_fold(0xf7), 0xf7);
+    CHECK(regpath_hash(W("Software\\X"), 10) == regpath_hash(W("SOFTWARE\\x"), 10));
+    CHECK(regpath_hash(W("Software\\X"), 10) != regpath_hash(W("Software\\Y"), 10));
+    const char *v = "\\REGISTRY\\MACHINE\\Software\\X";
+    CHECK_EQ_INT(regpath_leaf_off(W(v), L(v)), L(v) - 1);
+    CHECK_EQ_INT(regpath_leaf_off(W("x"), 1), 0);
+    CHECK_EQ_INT(regpath_rest_off(W(v), L(v), RP_MACHINE), 17);
+    CHECK_EQ_INT(regpath_rest_off(W("\\REGISTRY\\USER"), 14, RP_USER), 14);
+    CHECK_EQ_INT(regpath_rest_off(W(v), L(v), RP_OTHER), L(v));
+}
+
+
+static void test_merge(void)
+{
+    unit_ctx = "merge";
+    /* Separate buffers: W()'s ring is too small for a listing. */
+    static uint16_t bufs[16][16];
+    const char *names[] = { "b", "A", "c", "C", "a", "d", "e", "D" };
+    regname all[8];
+    for (int i = 0; i < 8; i++) {
+        size_t k = 0;
+        for (; names[i][k]; k++)
+            bufs[i][k] = (uint16_t)names[i][k];
+        all[i].s = bufs[i];
+        all[i].n = k;
+        all[i].src = i < 3 ? 1 : 2;
+    }
+    /* private: b A c; host: C a d e; deleted: D (so host d goes) */
+    regname priv[3] = { all[0], all[1], all[2] };
+    regname host[4] = { all[3], all[4], all[5], all[6] };
+    regname del[1] = { all[7] };
+    regname o[7];
+    size_t n = regname_merge(priv, 3, host, 4, del, 1, o);
+    CHECK_EQ_INT(n, 4);
+    CHECK(n == 4 && eq(o[0].s, o[0].n, "A") && o[0].src == 1);
+    CHECK(n == 4 && eq(o[1].s, o[1].n, "b") && o[1].src == 1);
+    CHECK(n == 4 && eq(o[2].s, o[2].n, "c") && o[2].src == 1);
+    CHECK(n == 4 && eq(o[3].s, o[3].n, "e") && o[3].src == 2);
+    /* A deletion marker never hides a private name. */
+    regname p2[1] = { all[5] };   /* d */
+    regname d2[1] = { all[7] };   /* D */
+    n = regname_merge(p2, 1, NULL, 0, d2, 1, o);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(regname_merge(NULL, 0, NULL, 0, NULL, 0, o), 0);
+}
+
+/* Random inputs: nothing crashes, outputs stay in bounds (ASan). */
+static void test_fuzz(void)
+{
+    unit_ctx = "fuzz";
+    srand(1234);
+    static const uint16_t alpha[] = { '\\', '\\', 'a', 'R', 'M', 0, 0xe9, 'U', '.' };
+    int bad = 0;
+    for (int it = 0; it < 20000; it++) {
+        uint16_t in[64], root[64];
+        size_t n = (size_t)(rand() % 64), nr = (size_t)(rand() % 3 == 0 ? rand() % 64 : 0);
+        for (size_t i = 0; i < n; i++)
+            in[i] = alpha[rand() % 9];
+        for (size_t i = 0; i < nr; i++)
+            root[i] = alpha[rand() % 9];
+        if (nr)
+            root[0] = '\\';
+        size_t cap = (size_t)(rand() % 80) + 1, on = 99;
+        uint16_t *o = malloc(cap * sizeof *o);
+        int k = regpath_resolve(nr ? root : NULL, nr, in, n, o, cap, &on);
+        if (on > cap || (k == RP_INVALID && on != 0))
+            bad++;
+        int inp;
+        regpath_from_real(in, n, W("t.v"), 3, o, cap, &on, &inp);
+        if (on > cap)
+            bad++;
+        uint16_t p[200];
+        if (regpath_private(in, n, RP_MACHINE, W("t.v"), 3, RT_KEYS, p, 200) > 200)
+            bad++;
+        regpath_leaf_off(in, n);
+        free(o);
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
+int main(void)
+{
+    test_resolve();
+    test_private();
+    test_misc();
+    test_merge();
+    test_fuzz();
+    return UNIT_REPORT();
+}
