@@ -1,0 +1,188 @@
+#!/bin/bash
+# Files namespace: copy-on-write, deletion markers, merged listings, names,
+# path spellings, the store's invisibility (src/layer/file.c).
+source "$(dirname "$0")/lib.sh"
+use_root file
+B=$(echo "$PLUME_BIN" | sed 's|^|Z:|; s|/|\\|g')   # the bin folder, Windows style
+H="$WINEPREFIX/drive_c/plume-ftest"                 # the host folder, from Linux
+D='C:\plume-ftest'                                  # the same, from Windows
+FILES="$ROOT_UNIX/vms/a/files/C/plume-ftest"        # VM a's private copies
+rm -rf "$H"
+mkdir -p "$H/sub" "$H/many"
+printf 'hostdata' >"$H/f.txt"
+printf 'other' >"$H/g.txt"
+printf 'keep' >"$H/sub/k.txt"
+printf '0123456789' >"$H/t.txt"
+printf 'del' >"$H/del.txt"
+printf 'ren' >"$H/ren.txt"
+printf 'hd' >"$H/hdir-file.txt"
+for i in $(seq 1 30); do printf "$i" >"$H/many/n$i.dat"; done
+
+plume create a
+ok "create VM a" test "$RC" = 0
+plume create b
+ok "create VM b" test "$RC" = 0
+probe() { local vm=$1; shift; plume run "$vm" -- "$B\\t_file.exe" "$@"; OUT=${OUT//$'\r'/}; }
+
+# Reads of untouched host files read the host file in place.
+probe a read "$D\\f.txt"
+ok "read: the host file, in place" has "$OUT" "read: content=\[hostdata\]"
+ok "read: no private copy made" test ! -e "$FILES/f.txt"
+
+# Write: copy-up, the host is unchanged.
+probe a write "$D\\f.txt" newdata read "$D\\f.txt"
+ok "write: ok in the VM" has "$OUT" "write: ok 7"
+ok "write: the VM reads its new content" has "$OUT" "read: content=\[newdata\]"
+ok "write: the host file is unchanged" test "$(cat "$H/f.txt")" = hostdata
+ok "write: the private copy is in the store" test "$(cat "$FILES/f.txt" 2>/dev/null)" = newdata
+ok "write: no temporary copy left" test -z "$(ls -A "$ROOT_UNIX/vms/a/files" | grep tmp)"
+
+# Append, overwrite in place, truncate.
+probe a append "$D\\g.txt" MORE read "$D\\g.txt"
+ok "append: the VM sees host data + appended" has "$OUT" "read: content=\[otherMORE\]"
+ok "append: host unchanged" test "$(cat "$H/g.txt")" = other
+probe a overwrite "$D\\t.txt" AB read "$D\\t.txt" truncate "$D\\t.txt" 4 read "$D\\t.txt"
+ok "overwrite: copy-up keeps the rest" has "$OUT" "read: content=\[AB23456789\]"
+ok "truncate: the VM sees 4 bytes" has "$OUT" "read: content=\[AB23\]"
+ok "overwrite/truncate: host unchanged" test "$(cat "$H/t.txt")" = 0123456789
+
+# New files: only in the store.
+probe a write "$D\\new.txt" fresh read "$D\\new.txt" write "$D\\sub\\n2.txt" n2
+ok "create: the VM reads the new file" has "$OUT" "read: content=\[fresh\]"
+ok "create: not on the host" test ! -e "$H/new.txt" -a ! -e "$H/sub/n2.txt"
+ok "create: in the store" test "$(cat "$FILES/new.txt" 2>/dev/null)" = fresh
+probe a write "$D\\nodir\\x.txt" x
+ok "create under a missing directory fails (path not found)" has "$OUT" "write: error=3"
+
+# Delete: a marker; gone for the VM, present on the host.
+probe a delete "$D\\del.txt" exists "$D\\del.txt" read "$D\\del.txt"
+ok "delete: ok" has "$OUT" "delete: ok"
+ok "delete: gone in the VM" has "$OUT" "exists: no error=2"
+ok "delete: read fails with not found" has "$OUT" "read: error=2"
+ok "delete: still on the host" test "$(cat "$H/del.txt")" = del
+ok "delete: a marker in the store" test -f "$ROOT_UNIX/vms/a/deleted/C/plume-ftest/del.txt"
+probe a write "$D\\del.txt" reborn read "$D\\del.txt"
+ok "delete then re-create: the new file" has "$OUT" "read: content=\[reborn\]"
+ok "re-create: host unchanged" test "$(cat "$H/del.txt")" = del
+probe a delete "$D\\f.txt" exists "$D\\f.txt"
+ok "delete of a copied-up file: gone in the VM" has "$OUT" "exists: no error=2"
+ok "delete of a copied-up file: host unchanged" test "$(cat "$H/f.txt")" = hostdata
+probe a write "$D\\f.txt" third read "$D\\f.txt"
+ok "delete of a copied-up file then re-create" has "$OUT" "read: content=\[third\]"
+
+# Rename: a delete plus a create.
+probe a rename "$D\\ren.txt" "$D\\ren2.txt" exists "$D\\ren.txt" read "$D\\ren2.txt"
+ok "rename: ok" has "$OUT" "rename: ok"
+ok "rename: the old name is gone in the VM" has "$OUT" "exists: no error=2"
+ok "rename: the new name has the content" has "$OUT" "read: content=\[ren\]"
+ok "rename: the host keeps the old name only" test -e "$H/ren.txt" -a ! -e "$H/ren2.txt"
+probe a rename "$D\\new.txt" "$D\\sub\\moved.txt" read "$D\\sub\\moved.txt" exists "$D\\new.txt"
+ok "rename of a private file into a host directory" has "$OUT" "read: content=\[fresh\]"
+ok "rename of a private file: old name gone" has "$OUT" "exists: no error=2"
+ok "rename of a private file: nothing on the host" test ! -e "$H/sub/moved.txt"
+
+# Directories: delete needs an empty view; re-create shows an empty one.
+probe a rmdir "$D\\sub"
+ok "rmdir of a non-empty directory is refused" has "$OUT" "rmdir: error=145"
+probe a delete "$D\\sub\\k.txt" delete "$D\\sub\\n2.txt" delete "$D\\sub\\moved.txt" rmdir "$D\\sub" exists "$D\\sub"
+ok "rmdir once empty in the VM: ok" has "$OUT" "rmdir: ok"
+ok "rmdir: gone in the VM" has "$OUT" "exists: no error=2"
+ok "rmdir: the host directory and its file remain" test -f "$H/sub/k.txt"
+probe a mkdir "$D\\sub" list "$D\\sub\\*" read "$D\\sub\\k.txt"
+ok "re-created directory is empty (the host's is hidden)" has "$OUT" "list: 2 entries: \. \.\.$"
+ok "re-created directory: the host's file is not found" has "$OUT" "read: error=2"
+
+# Merged listings: host + private - deleted, no duplicates, wildcards.
+probe a list "$D\\*"
+ok "listing: merged, minus deleted, no duplicates" has "$OUT" "list: 10 entries: \. \.\. del.txt f.txt g.txt hdir-file.txt many ren2.txt sub t.txt$"
+probe a list "$D\\*.txt"
+ok "listing with a wildcard" has "$OUT" "list: 6 entries: del.txt f.txt g.txt hdir-file.txt ren2.txt t.txt$"
+probe a list "$D\\many\\n1*.dat"
+ok "listing: wildcard in a host-only directory" has "$OUT" "list: 11 entries: n1.dat n10.dat n11.dat"
+probe a write "$D\\many\\n5.dat" five write "$D\\many\\n99.dat" new delete "$D\\many\\n7.dat" list "$D\\many\\*"
+ok "listing of 30 host + 1 private - 1 deleted, one copied up" has "$OUT" "list: 32 entries: \. \.\. n1.dat"
+ok "listing: the deleted entry is absent" lacks "$OUT" " n7.dat"
+ok "listing: the private entry is present once" test "$(grep -o ' n5.dat' <<<"$OUT" | wc -l)" = 1
+ok "listing: the new entry" has "$OUT" " n99.dat"
+
+# VM b sees the host as it is.
+probe b read "$D\\f.txt" exists "$D\\del.txt" exists "$D\\new.txt" list "$D\\sub\\*"
+ok "VM b reads the host version" has "$OUT" "read: content=\[hostdata\]"
+ok "VM b sees the file VM a deleted" has "$OUT" "exists: yes"
+ok "VM b does not see VM a's new file" has "$OUT" "exists: no error=2"
+ok "VM b lists the host directory" has "$OUT" "list: 3 entries: \. \.\. k.txt$"
+
+# Every spelling reaches the same virtual file (VM a's private f.txt).
+probe a nt '\??\C:\plume-ftest\f.txt' nt '\??\c:\PLUME-FTEST\F.TXT' nt '\??\C:\plume-ftest\f.txt::$DATA' \
+    nt '\DosDevices\C:\plume-ftest\f.txt' nt '\GLOBAL??\C:\plume-ftest\f.txt' \
+    nt '\Device\HarddiskVolume1\plume-ftest\f.txt' nt '\??\UNC\localhost\C$\plume-ftest\f.txt' \
+    nt '\??\GLOBALROOT\Device\HarddiskVolume1\plume-ftest\f.txt' nt '\??\C:\plume-ftest\.\sub\..\f.txt' \
+    read 'C:/plume-ftest/f.txt' read "$D\\f.txt. . " read "\\\\?\\$D\\f.txt" read "\\\\.\\$D\\f.txt" \
+    read '\\localhost\C$\plume-ftest\f.txt' read '\\?\GLOBALROOT\Device\HarddiskVolume1\plume-ftest\f.txt' \
+    rel '\??\C:\plume-ftest' f.txt rel '\??\C:\' 'plume-ftest\f.txt' map "$D\\f.txt"
+ok "spellings: 18 ways, all the private copy" test "$(grep -c 'content=\[third\]' <<<"$OUT")" = 18
+ok "spellings: none reached the host file" lacks "$OUT" "hostdata"
+probe a ntattr '\??\C:\plume-ftest\ren.txt' ntattr '\Device\HarddiskVolume1\plume-ftest\ren2.txt'
+ok "NtQueryAttributesFile: a deleted file is not found" has "$OUT" "ntattr: status=0xc0000034"
+ok "NtQueryAttributesFile: a private file through a device path" has "$OUT" "ntattr: ok"
+probe a ntwrite '\Device\HarddiskVolume1\plume-ftest\g.txt' X read "$D\\g.txt"
+ok "a write through a device spelling goes to the private copy" has "$OUT" "read: content=\[XtherMORE\]"
+ok "host g.txt unchanged" test "$(cat "$H/g.txt")" = other
+
+# Names are virtual.
+probe a name "$D\\f.txt"
+ok "GetFinalPathNameByHandle: the virtual path" has "$OUT" 'name: final=\\\\?\\C:\\plume-ftest\\f.txt$'
+ok "NtQueryObject: the virtual path" has "$OUT" 'name: object=\\??\\C:\\plume-ftest\\f.txt$'
+ok "FileNameInformation: the virtual path" has "$OUT" 'name: file=\\plume-ftest\\f.txt$'
+ok "FileAllInformation: the virtual path" has "$OUT" 'name: all=\\plume-ftest\\f.txt$'
+ok "no name shows the store" lacks "$OUT" "plume-tests"
+
+# The store is invisible and inaccessible.
+probe a read 'C:\plume-tests\file\vms\a\vm.conf' write 'C:\plume-tests\file\x.txt' x \
+    exists 'C:\plume-tests\file' list 'C:\plume-tests\*' \
+    read "Z:${ROOT_UNIX//\//\\}\\vms\\a\\vm.conf"
+ok "store: a file in it cannot be read" has "$OUT" "read: error=3"
+ok "store: no file can be created in it" has "$OUT" "write: error=3"
+ok "store: its folder does not exist for the VM" has "$OUT" "exists: no"
+ok "store: not listed in its parent" lacks "$OUT" "list:.* file"
+ok "store: not through its Z: (Unix) spelling either" test "$(grep -c 'read: error=3' <<<"$OUT")" = 2
+ok "store: nothing was created in it" test ! -e "$ROOT_UNIX/x.txt"
+
+# Limits.
+probe a byid "$D\\f.txt" vol '\??\C:' vol '\??\PhysicalDrive0'
+ok "open by file id is refused" has "$OUT" "nt: status=0xc0000022"
+ok "raw volume for writing is refused" test "$(grep -c 'vol: status=0xc0000022' <<<"$OUT")" = 2
+
+# Hard link of a host file: the link and a copy in the store, host untouched.
+probe a link "$D\\hdir-file.txt" "$D\\hl.txt" read "$D\\hl.txt"
+ok "hard link: the VM reads the link" has "$OUT" "read: content=\[hd\]"
+ok "hard link: nothing on the host" test ! -e "$H/hl.txt"
+
+# A killed copy-up never leaves a torn private file: kill the VM while it
+# copies up a 64 MB file, many times; each time the private copy is absent
+# or complete.
+head -c 67108864 /dev/zero | tr '\0' 'x' >"$H/big.bin"
+torn=0 tries=0
+for i in 1 2 3; do
+    rm -rf "$ROOT_UNIX/vms/a/files/C/plume-ftest/big.bin"
+    "$WINE" "$PLUME_BIN/plume.exe" run a -- "$B\\t_file.exe" append "$D\\big.bin" y >/dev/null 2>&1 &
+    runner=$!
+    sleep 0.$((3 + i * 2))
+    plume stop a
+    wait $runner 2>/dev/null
+    tries=$((tries + 1))
+    f="$FILES/big.bin"
+    if [ -e "$f" ]; then
+        sz=$(stat -c %s "$f")
+        [ "$sz" = 67108864 ] || [ "$sz" = 67108865 ] || torn=$((torn + 1))
+    fi
+done
+ok "killed copy-ups: $tries tries, no torn private copy" test "$torn" = 0
+probe a read "$D\\g.txt"
+ok "the VM still works after the kills" has "$OUT" "read: content=\[XtherMORE\]"
+rm -f "$H/big.bin"
+
+plume stop a
+plume stop b
+rm -rf "$H"
+finish
