@@ -58,6 +58,7 @@ add_executable(plume
     src/cli/cmd_proc.c
     src/cli/winecompat.c
     src/cli/cmd_svc.c
+    src/cli/cmd_state.c
     src/store/store.c
     src/store/vmjob.c)
 target_include_directories(plume PRIVATE ${CMAKE_SOURCE_DIR}/src/cli
@@ -82,6 +83,6 @@ add_test(NAME unit.x64dec_crosscheck
 
 include(${CMAKE_SOURCE_DIR}/tests/win/tests.cmake)
 
-foreach(ns net obj procview reg file svc)
+foreach(ns net obj procview reg file svc state)
     include(${CMAKE_SOURCE_DIR}/cmake/ns/${ns}-win.cmake)
 endforeach()

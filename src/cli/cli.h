@@ -40,5 +40,8 @@ int cmd_ps(int argc, wchar_t **argv);
 int cmd_stop(int argc, wchar_t **argv);
 int cmd_start(int argc, wchar_t **argv);
 int cmd_svc(int argc, wchar_t **argv);
+int cmd_diff(int argc, wchar_t **argv);
+int cmd_commit(int argc, wchar_t **argv);
+int cmd_discard(int argc, wchar_t **argv);
 
 #endif

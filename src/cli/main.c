@@ -19,6 +19,9 @@ static const struct {
     { L"start",  cmd_start,  "start a VM: its service manager and auto-start services" },
     { L"stop",   cmd_stop,   "end all of a VM's processes" },
     { L"svc",    cmd_svc,    "manage a VM's services from the host" },
+    { L"diff",   cmd_diff,   "show a VM's changes against the host" },
+    { L"commit", cmd_commit, "apply a VM's changes to the host" },
+    { L"discard", cmd_discard, "drop all of a VM's changes" },
 };
 
 static void help(void)

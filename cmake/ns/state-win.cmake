@@ -1,0 +1,1 @@
+# state (diff/commit/discard): Windows sources and tests.

@@ -1,0 +1,1 @@
+# state (diff/commit/discard): core sources and unit tests.
