@@ -49,3 +49,5 @@ plume_cli_test(run)
 # Benchmarks (bench/run): built with everything, never run as tests.
 add_executable(bench_startup bench/bench_startup.c)
 target_link_options(bench_startup PRIVATE -municode)
+add_executable(bench_ns bench/bench_ns.c)
+target_link_options(bench_ns PRIVATE -municode)
