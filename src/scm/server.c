@@ -1,0 +1,492 @@
+/* The pipe server and the protocol's requests (see docs/ns-svc.md). One
+ * thread per connection; a connection whose first message is HELLO
+ * becomes a service's dispatcher connection (procmgr.c). */
+#include "scm.h"
+#include "client.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define SC_GROUP_ID L'+'
+
+static DWORD map_access(DWORD a, int is_scm)
+{
+    DWORD all = is_scm ? SC_MANAGER_ALL_ACCESS : SERVICE_ALL_ACCESS;
+    if (a & (GENERIC_ALL | MAXIMUM_ALLOWED))
+        a |= all;
+    if (a & GENERIC_READ)
+        a |= is_scm ? (STANDARD_RIGHTS_READ | SC_MANAGER_ENUMERATE_SERVICE |
+                       SC_MANAGER_QUERY_LOCK_STATUS)
+                    : (STANDARD_RIGHTS_READ | SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS |
+                       SERVICE_INTERROGATE | SERVICE_ENUMERATE_DEPENDENTS);
+    if (a & GENERIC_WRITE)
+        a |= is_scm ? (STANDARD_RIGHTS_WRITE | SC_MANAGER_CREATE_SERVICE |
+                       SC_MANAGER_MODIFY_BOOT_CONFIG)
+                    : (STANDARD_RIGHTS_WRITE | SERVICE_CHANGE_CONFIG);
+    if (a & GENERIC_EXECUTE)
+        a |= is_scm ? (STANDARD_RIGHTS_EXECUTE | SC_MANAGER_CONNECT | SC_MANAGER_LOCK)
+                    : (STANDARD_RIGHTS_EXECUTE | SERVICE_START | SERVICE_STOP |
+                       SERVICE_PAUSE_CONTINUE | SERVICE_USER_DEFINED_CONTROL);
+    return a & (all | STANDARD_RIGHTS_ALL);
+}
+
+static int valid_name(const uint16_t *n)
+{
+    size_t len = n ? scm_wlen(n) : 0;
+    if (len == 0 || len > 256)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (n[i] == '/' || n[i] == '\\')
+            return 0;
+    return 1;
+}
+
+static int valid_type(DWORD t)
+{
+    DWORD base = t & ~(DWORD)SERVICE_INTERACTIVE_PROCESS;
+    if (t & SERVICE_INTERACTIVE_PROCESS)
+        return base == SERVICE_WIN32_OWN_PROCESS || base == SERVICE_WIN32_SHARE_PROCESS;
+    return base == SERVICE_WIN32_OWN_PROCESS || base == SERVICE_WIN32_SHARE_PROCESS ||
+           base == SERVICE_KERNEL_DRIVER || base == SERVICE_FILE_SYSTEM_DRIVER;
+}
+
+static int valid_start(DWORD start, DWORD type)
+{
+    if (start > SERVICE_DISABLED)
+        return 0;
+    if (start <= SERVICE_SYSTEM_START && (type & SERVICE_WIN32))
+        return 0;
+    return 1;
+}
+
+/* A display name another service has as its name or display name. */
+static int display_taken(const uint16_t *d, svc *self)
+{
+    for (size_t i = 0; i < g_nsvcs; i++)
+        if (g_svcs[i] != self && (scm_wieq((const uint16_t *)g_svcs[i]->display, d) ||
+                                  scm_wieq((const uint16_t *)g_svcs[i]->name, d)))
+            return 1;
+    return 0;
+}
+
+/* Would s's dependencies make a cycle? */
+static DWORD check_cycle(svc *s)
+{
+    svc **order;
+    size_t n;
+    DWORD e = graph_start_order(&s, 1, &order, &n);
+    free(order);
+    return e == ERROR_CIRCULAR_DEPENDENCY ? e : 0;
+}
+
+static int cmp_svc(const void *a, const void *b)
+{
+    const svc *x = *(svc *const *)a, *y = *(svc *const *)b;
+    return _wcsicmp(x->name, y->name);
+}
+
+static void put_entries(scm_writer *w, svc **list, size_t n)
+{
+    scm_entries_begin(w);
+    for (size_t i = 0; i < n; i++)
+        scm_put_entry(w, (const uint16_t *)list[i]->name, (const uint16_t *)list[i]->display,
+                      &list[i]->st);
+    scm_entries_end(w);
+}
+
+/* plume start: the auto-start services, dependencies first. */
+static void boot(scm_writer *w)
+{
+    svc **autos = calloc(g_nsvcs + 1, sizeof *autos);
+    size_t na = 0;
+    for (size_t i = 0; autos && i < g_nsvcs; i++)
+        if (g_svcs[i]->start == SERVICE_AUTO_START && (g_svcs[i]->type & SERVICE_WIN32) &&
+            !g_svcs[i]->marked_delete)
+            autos[na++] = g_svcs[i];
+    qsort(autos, na, sizeof *autos, cmp_svc);
+    DWORD *errs = calloc(na + 1, sizeof *errs);
+    for (size_t i = 0; i < na; i++)
+        autos[i]->pins++;
+    for (size_t i = 0; errs && i < na; i++) {
+        svc *s = autos[i];
+        DWORD e = 0;
+        if (s->st.state == SERVICE_STOPPED)
+            e = svc_start(s, NULL);
+        if (!e)
+            e = svc_wait_running(s);
+        errs[i] = e;
+        char n[300];
+        scm_log("boot: %s: %lu", scm_narrow(s->name, n, sizeof n), (unsigned long)e);
+    }
+    scm_entries_begin(w);
+    for (size_t i = 0; i < na; i++) {
+        scm_status st = autos[i]->st;
+        if (errs && errs[i])
+            st.win32_exit = errs[i];
+        scm_put_entry(w, (const uint16_t *)autos[i]->name, (const uint16_t *)autos[i]->display,
+                      &st);
+        autos[i]->pins--;
+    }
+    scm_entries_end(w);
+    free(errs);
+    free(autos);
+}
+
+/* Handles one request (lock held); writes the reply into w. */
+static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
+{
+    svc *s = NULL;
+    DWORD access = 0;
+    int is_scm = 0;
+    DWORD err = 0;
+    int have = SCM_HAS(m, HANDLE) && handle_get(m->handle, &s, &access, &is_scm) == 0;
+#define REPLY(e) scm_begin(w, buf, SCM_MAX_MSG, m->op, (e))
+#define NEED_SCM(right)                                                                 \
+    do {                                                                                \
+        if (!have || !is_scm) { REPLY(ERROR_INVALID_HANDLE); return; }                  \
+        if ((right) && !(access & (right))) { REPLY(ERROR_ACCESS_DENIED); return; }    \
+    } while (0)
+#define NEED_SVC(right)                                                                 \
+    do {                                                                                \
+        if (!have || is_scm) { REPLY(ERROR_INVALID_HANDLE); return; }                   \
+        if ((right) && !(access & (right))) { REPLY(ERROR_ACCESS_DENIED); return; }    \
+    } while (0)
+
+    switch (m->op) {
+    case SCM_OP_OPEN_SCM: {
+        uint32_t id = handle_new(NULL, map_access(m->access | SC_MANAGER_CONNECT, 1));
+        REPLY(id ? 0 : ERROR_NOT_ENOUGH_MEMORY);
+        scm_put_u32(w, SCM_F_HANDLE, id);
+        return;
+    }
+    case SCM_OP_OPEN: {
+        NEED_SCM(0);
+        if (!m->name || !m->name[0]) {
+            REPLY(ERROR_INVALID_NAME);
+            return;
+        }
+        svc *t = db_find((const wchar_t *)m->name);
+        if (!t) {
+            REPLY(ERROR_SERVICE_DOES_NOT_EXIST);
+            return;
+        }
+        uint32_t id = handle_new(t, map_access(m->access, 0));
+        REPLY(id ? 0 : ERROR_NOT_ENOUGH_MEMORY);
+        scm_put_u32(w, SCM_F_HANDLE, id);
+        return;
+    }
+    case SCM_OP_CREATE: {
+        NEED_SCM(SC_MANAGER_CREATE_SERVICE);
+        if (!valid_name(m->name)) {
+            REPLY(ERROR_INVALID_NAME);
+            return;
+        }
+        if (!m->path || !m->path[0] || !valid_type(m->type) || !valid_start(m->start, m->type) ||
+            m->errctl > SERVICE_ERROR_CRITICAL) {
+            REPLY(ERROR_INVALID_PARAMETER);
+            return;
+        }
+        svc *t = db_find((const wchar_t *)m->name);
+        if (t) {
+            REPLY(t->marked_delete ? ERROR_SERVICE_MARKED_FOR_DELETE : ERROR_SERVICE_EXISTS);
+            return;
+        }
+        if ((m->display && m->display[0] && display_taken(m->display, NULL)) ||
+            db_find_display((const wchar_t *)m->name)) {
+            REPLY(ERROR_DUPLICATE_SERVICE_NAME);
+            return;
+        }
+        err = db_create(m, &t);
+        if (!err && check_cycle(t)) {
+            t->marked_delete = 1;
+            db_reap(t);
+            REPLY(ERROR_CIRCULAR_DEPENDENCY);
+            return;
+        }
+        if (err) {
+            REPLY(err);
+            return;
+        }
+        char n[300];
+        scm_log("service %s created", scm_narrow(t->name, n, sizeof n));
+        uint32_t id = handle_new(t, map_access(m->access, 0));
+        REPLY(0);
+        scm_put_u32(w, SCM_F_HANDLE, id);
+        return;
+    }
+    case SCM_OP_CLOSE:
+        if (!have) {
+            REPLY(ERROR_INVALID_HANDLE);
+            return;
+        }
+        handle_close(m->handle);
+        REPLY(0);
+        return;
+    case SCM_OP_DELETE:
+        NEED_SVC(DELETE);
+        if (s->marked_delete) {
+            REPLY(ERROR_SERVICE_MARKED_FOR_DELETE);
+            return;
+        }
+        s->marked_delete = 1;
+        REPLY(0);
+        return;
+    case SCM_OP_START: {
+        NEED_SVC(SERVICE_START);
+        s->pins++;
+        err = svc_start(s, (const wchar_t *)m->args);
+        s->pins--;
+        REPLY(err);
+        return;
+    }
+    case SCM_OP_CONTROL: {
+        DWORD c = m->control, right = c == SERVICE_CONTROL_STOP ? SERVICE_STOP
+                                      : c == SERVICE_CONTROL_INTERROGATE ? SERVICE_INTERROGATE
+                                      : c >= 128 ? SERVICE_USER_DEFINED_CONTROL
+                                                 : SERVICE_PAUSE_CONTINUE;
+        NEED_SVC(right);
+        scm_status st;
+        s->pins++;
+        err = svc_control(s, c, &st);
+        s->pins--;
+        REPLY(err);
+        scm_put_status(w, &st);
+        return;
+    }
+    case SCM_OP_QUERY:
+        NEED_SVC(SERVICE_QUERY_STATUS);
+        REPLY(0);
+        scm_put_status(w, &s->st);
+        scm_put_str(w, SCM_F_NAME, (const uint16_t *)s->name);
+        scm_put_u32(w, SCM_F_EXITCODE, s->exit_code);
+        return;
+    case SCM_OP_QUERY_CONFIG:
+        NEED_SVC(SERVICE_QUERY_CONFIG);
+        REPLY(0);
+        scm_put_u32(w, SCM_F_TYPE, s->type);
+        scm_put_u32(w, SCM_F_START, s->start);
+        scm_put_u32(w, SCM_F_ERRCTL, s->errctl);
+        scm_put_u32(w, SCM_F_TAG, s->tag);
+        scm_put_str(w, SCM_F_NAME, (const uint16_t *)s->name);
+        scm_put_str(w, SCM_F_PATH, (const uint16_t *)(s->path ? s->path : L""));
+        scm_put_str(w, SCM_F_GROUP, (const uint16_t *)(s->group ? s->group : L""));
+        scm_put_msz(w, SCM_F_DEPS, (const uint16_t *)s->deps);
+        scm_put_str(w, SCM_F_ACCOUNT, (const uint16_t *)(s->account ? s->account : L""));
+        scm_put_str(w, SCM_F_DISPLAY, (const uint16_t *)s->display);
+        if (s->desc)
+            scm_put_str(w, SCM_F_DESC, (const uint16_t *)s->desc);
+        return;
+    case SCM_OP_CHANGE_CONFIG: {
+        NEED_SVC(SERVICE_CHANGE_CONFIG);
+        if (s->marked_delete) {
+            REPLY(ERROR_SERVICE_MARKED_FOR_DELETE);
+            return;
+        }
+        DWORD type = SCM_HAS(m, TYPE) ? m->type : s->type;
+        DWORD start = SCM_HAS(m, START) ? m->start : s->start;
+        if ((SCM_HAS(m, TYPE) && !valid_type(type)) || !valid_start(start, type) ||
+            (SCM_HAS(m, ERRCTL) && m->errctl > SERVICE_ERROR_CRITICAL) ||
+            (m->path && !m->path[0])) {
+            REPLY(ERROR_INVALID_PARAMETER);
+            return;
+        }
+        if (m->display && m->display[0] && display_taken(m->display, s)) {
+            REPLY(ERROR_DUPLICATE_SERVICE_NAME);
+            return;
+        }
+        if (m->deps) {
+            wchar_t *old = s->deps;
+            s->deps = scm_mszdup((const wchar_t *)m->deps);
+            if (check_cycle(s)) {
+                free(s->deps);
+                s->deps = old;
+                REPLY(ERROR_CIRCULAR_DEPENDENCY);
+                return;
+            }
+            free(old);
+        }
+        s->type = type;
+        s->st.type = type;
+        s->start = start;
+        if (SCM_HAS(m, ERRCTL))
+            s->errctl = m->errctl;
+#define SETSTR(f, v)                                                                    \
+    if (v) {                                                                            \
+        free(s->f);                                                                     \
+        s->f = v[0] ? scm_wcsdup((const wchar_t *)v) : NULL;                            \
+    }
+        SETSTR(path, m->path)
+        SETSTR(group, m->group)
+        SETSTR(account, m->account)
+        SETSTR(desc, m->desc)
+#undef SETSTR
+        if (m->display && m->display[0])
+            wcsncpy(s->display, (const wchar_t *)m->display, NAME_MAX_UNITS - 1);
+        REPLY(db_save(s));
+        return;
+    }
+    case SCM_OP_ENUM: {
+        NEED_SCM(SC_MANAGER_ENUMERATE_SERVICE);
+        DWORD state = m->state, type = m->type;
+        if (!state || (state & ~(DWORD)SERVICE_STATE_ALL) || !type ||
+            (type & ~(DWORD)(SERVICE_WIN32 | SERVICE_DRIVER | SERVICE_INTERACTIVE_PROCESS))) {
+            REPLY(ERROR_INVALID_PARAMETER);
+            return;
+        }
+        svc **list = calloc(g_nsvcs + 1, sizeof *list);
+        size_t n = 0;
+        for (size_t i = 0; list && i < g_nsvcs; i++) {
+            svc *t = g_svcs[i];
+            DWORD bit = t->st.state == SERVICE_STOPPED ? SERVICE_INACTIVE : SERVICE_ACTIVE;
+            if ((t->type & type) && (state & bit))
+                list[n++] = t;
+        }
+        qsort(list, n, sizeof *list, cmp_svc);
+        REPLY(list ? 0 : ERROR_NOT_ENOUGH_MEMORY);
+        put_entries(w, list, n);
+        free(list);
+        return;
+    }
+    case SCM_OP_DEPENDENTS: {
+        NEED_SVC(SERVICE_ENUMERATE_DEPENDENTS);
+        DWORD state = m->state;
+        if (!state || (state & ~(DWORD)SERVICE_STATE_ALL)) {
+            REPLY(ERROR_INVALID_PARAMETER);
+            return;
+        }
+        svc **list;
+        size_t n = graph_active_dependents(s, &list, state);
+        REPLY(0);
+        put_entries(w, list, n);
+        free(list);
+        return;
+    }
+    case SCM_OP_KEY_NAME:
+    case SCM_OP_DISPLAY_NAME: {
+        NEED_SCM(0);
+        const uint16_t *q = m->op == SCM_OP_KEY_NAME ? m->display : m->name;
+        if (!q) {
+            REPLY(ERROR_INVALID_PARAMETER);
+            return;
+        }
+        svc *t = m->op == SCM_OP_KEY_NAME ? db_find_display((const wchar_t *)q)
+                                          : db_find((const wchar_t *)q);
+        if (!t && m->op == SCM_OP_KEY_NAME)
+            t = db_find((const wchar_t *)q);
+        if (!t) {
+            REPLY(ERROR_SERVICE_DOES_NOT_EXIST);
+            return;
+        }
+        REPLY(0);
+        scm_put_str(w, SCM_F_NAME, (const uint16_t *)t->name);
+        scm_put_str(w, SCM_F_DISPLAY, (const uint16_t *)t->display);
+        return;
+    }
+    case SCM_OP_SET_STATUS:
+        LeaveCriticalSection(&g_lock);
+        err = svc_set_status(m);
+        EnterCriticalSection(&g_lock);
+        REPLY(err);
+        return;
+    case SCM_OP_BOOT:
+        if (g_booted) {
+            REPLY(ERROR_SERVICE_ALREADY_RUNNING);
+            return;
+        }
+        g_booted = 1;
+        scm_log("boot: starting the auto-start services");
+        REPLY(0);
+        boot(w);
+        return;
+    case SCM_OP_SHUTDOWN: {
+        LeaveCriticalSection(&g_lock);
+        svc_shutdown_all(SCM_HAS(m, CONTROL) ? m->control : 20000);
+        EnterCriticalSection(&g_lock);
+        svc **list = calloc(g_nsvcs + 1, sizeof *list);
+        size_t n = 0;
+        for (size_t i = 0; list && i < g_nsvcs; i++)
+            list[n++] = g_svcs[i];
+        qsort(list, n, sizeof *list, cmp_svc);
+        REPLY(0);
+        put_entries(w, list, n);
+        free(list);
+        return;
+    }
+    default:
+        REPLY(ERROR_INVALID_FUNCTION);
+        return;
+    }
+#undef REPLY
+#undef NEED_SCM
+#undef NEED_SVC
+}
+
+static DWORD WINAPI connection(void *arg)
+{
+    HANDLE h = arg;
+    uint8_t *out = scmc_alloc();
+    for (;;) {
+        scm_msg m;
+        DWORD e;
+        uint8_t *in = out ? scmc_recv(h, &m, &e) : NULL;
+        if (!in)
+            break;
+        if (m.op == SCM_OP_HELLO) {
+            int mine = svc_hello(h, &m) == 0;
+            scmc_free(in);
+            scmc_free(out);
+            if (!mine) {
+                DisconnectNamedPipe(h);
+                CloseHandle(h);
+            }
+            return 0; /* the pipe now belongs to the service's record */
+        }
+        scm_writer w;
+        EnterCriticalSection(&g_lock);
+        handle(&m, &w, out);
+        LeaveCriticalSection(&g_lock);
+        scmc_free(in);
+        size_t n = scm_end(&w);
+        if (!n) {
+            scm_begin(&w, out, SCM_MAX_MSG, m.op, ERROR_INSUFFICIENT_BUFFER);
+            n = scm_end(&w);
+        }
+        if (scmc_send(h, out, n))
+            break;
+    }
+    scmc_free(out);
+    DisconnectNamedPipe(h);
+    CloseHandle(h);
+    return 0;
+}
+
+int server_run(const wchar_t *pipe)
+{
+    int first = 1;
+    for (;;) {
+        HANDLE h = CreateNamedPipeW(pipe,
+                                    PIPE_ACCESS_DUPLEX |
+                                        (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
+                                    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
+                                        PIPE_REJECT_REMOTE_CLIENTS,
+                                    PIPE_UNLIMITED_INSTANCES, 65536, 65536, 0, NULL);
+        if (h == INVALID_HANDLE_VALUE) {
+            scm_log("cannot create the pipe: error %lu", (unsigned long)GetLastError());
+            if (first)
+                return 1;
+            Sleep(50);
+            continue;
+        }
+        first = 0;
+        if (!ConnectNamedPipe(h, NULL) && GetLastError() != ERROR_PIPE_CONNECTED) {
+            CloseHandle(h);
+            continue;
+        }
+        HANDLE t = CreateThread(NULL, 0, connection, h, 0, NULL);
+        if (t)
+            CloseHandle(t);
+        else
+            CloseHandle(h);
+    }
+}
