@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "store.h"
 #include "vmjob.h"
+#include "svcctl.h"
 
 #include <psapi.h>
 #include <winternl.h>
@@ -22,8 +23,10 @@ static const char ps_help[] =
 
 static const char stop_help[] =
     "Usage: plume stop VM\n"
-    "Ends every process of VM and returns when they are all gone (at most\n"
-    "30 s). Stopping a VM that is not running does nothing.\n\n"
+    "Stops VM: first its services, in reverse dependency order (at most\n"
+    "20 s), then ends every process left, and returns when they are all\n"
+    "gone (at most 30 s more). Stopping a VM that is not running does\n"
+    "nothing.\n\n"
     "Exit code: 0; 1 when there is no such VM or a process would not end.\n";
 
 /* Parses "VM [--json]"; returns 0 or an exit code. */
@@ -158,6 +161,8 @@ int cmd_stop(int argc, wchar_t **argv)
     int json, rc = parse_vm("stop", argc, argv, 0, &vm, &json);
     if (rc)
         return rc;
+    /* Services first: stopped in reverse dependency order, within a bound. */
+    DWORD services = svc_shutdown_vm(vm.name, 20000);
     HANDLE job = vmjob_open(vm.name, JOB_OBJECT_TERMINATE | JOB_OBJECT_QUERY, 0);
     if (!job) {
         out("VM '%s' is not running.\n", vm.name);
@@ -198,6 +203,9 @@ int cmd_stop(int argc, wchar_t **argv)
         Sleep(20);
     }
     CloseHandle(job);
+    if (services)
+        out("Stopped %lu service%s of VM '%s'.\n", (unsigned long)services,
+            services == 1 ? "" : "s", vm.name);
     out("Stopped VM '%s' (%lu processes ended).\n", vm.name, (unsigned long)before);
     return PLUME_EXIT_OK;
 }

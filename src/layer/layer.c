@@ -93,17 +93,42 @@ static NTSTATUS NTAPI hk_ldr_load_dll(PWSTR path, PULONG flags, PVOID name, PVOI
     return st;
 }
 
+/* The loader's notification sees every DLL as it is mapped, the program's
+ * static imports included (they are loaded without LdrLoadDll). */
+typedef NTSTATUS(NTAPI *ldr_register_fn)(ULONG, void (NTAPI *)(ULONG, const void *, void *),
+                                          void *, void **);
+
+static void NTAPI on_dll_notification(ULONG reason, const void *data, void *ctx)
+{
+    (void)data;
+    (void)ctx;
+    if (reason == 1 /* LDR_DLL_NOTIFICATION_REASON_LOADED */ && n_on_load) {
+        DWORD err = GetLastError();
+        run_on_load();
+        SetLastError(err);
+    }
+}
+
 int layer_on_load(const wchar_t *module, void (*cb)(HMODULE))
 {
+    static int watching;
     if (n_on_load == MAX_ON_LOAD)
         return -1;
     on_load[n_on_load].module = module;
     on_load[n_on_load].cb = cb;
     n_on_load++;
-    if (!real_ldr_load_dll &&
-        layer_hook(L"ntdll.dll", "LdrLoadDll", (void *)hk_ldr_load_dll,
-                   (void **)&real_ldr_load_dll))
-        return -1;
+    if (!watching) {
+        ldr_register_fn reg = (ldr_register_fn)(void *)GetProcAddress(
+            GetModuleHandleW(L"ntdll.dll"), "LdrRegisterDllNotification");
+        void *cookie;
+        if (reg && reg(0, on_dll_notification, NULL, &cookie) >= 0)
+            watching = 1;
+        else if (layer_hook(L"ntdll.dll", "LdrLoadDll", (void *)hk_ldr_load_dll,
+                            (void **)&real_ldr_load_dll))
+            return -1;
+        else
+            watching = 1;
+    }
     run_on_load();
     return 0;
 }

@@ -37,7 +37,8 @@ const char *layer_errstr(DWORD err, char *buf, size_t cap);
 int layer_hook(const wchar_t *module, const char *name, void *detour, void **orig);
 
 /* Calls cb(module handle) once `module` (e.g. L"ws2_32.dll") is loaded:
- * now if it is, else right after the LdrLoadDll that loads it. A
+ * now if it is, else as the loader maps it (LdrRegisterDllNotification;
+ * an LdrLoadDll hook where that is missing), before its entry point. A
  * callback that fails should report and leave its functions unhooked. */
 int layer_on_load(const wchar_t *module, void (*cb)(HMODULE));
 
