@@ -1,0 +1,178 @@
+#!/bin/bash
+# Named kernel objects, pipes, mailslots and ports are per VM: VMs a and b
+# and the host use the same names at once and each reaches its own.
+source "$(dirname "$0")/lib.sh"
+use_root obj
+B=$(echo "$PLUME_BIN" | sed 's|^|Z:|; s|/|\\|g')   # the bin folder, Windows style
+T="$B\\t_obj.exe"
+[ -f "$PLUME_BIN/t_obj.exe" ] || { echo "missing: $PLUME_BIN/t_obj.exe (build first)"; exit 1; }
+LOGS=$(mktemp -d)
+KINDS=mutex,event,semaphore,section,timer,job,dir,mailslot
+PIDS=()
+
+cleanup() {
+    plume stop a; plume stop b
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$LOGS"
+}
+trap cleanup EXIT
+
+# bg LOG WHERE ARGS...: t_obj in the background (WHERE: host, or a VM name).
+bg() {
+    local log=$LOGS/$1 where=$2
+    shift 2
+    if [ "$where" = host ]; then
+        "$WINE" "$PLUME_BIN/t_obj.exe" "$@" >"$log" 2>&1 </dev/null &
+    else
+        "$WINE" "$PLUME_BIN/plume.exe" run "$where" -- "$T" "$@" >"$log" 2>&1 </dev/null &
+    fi
+    PIDS+=($!)
+}
+# ready LOG: waits (at most 30 s) until the program said "ready".
+ready() {
+    for _ in $(seq 1 150); do
+        grep -q '^ready' "$LOGS/$1" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    echo "     (no ready in $1: $(cat "$LOGS/$1"))"
+    return 1
+}
+# run_in WHERE ARGS...: t_obj in the foreground (at most 60 s); output in
+# $OUT (CRs removed), status in $RC.
+run_in() {
+    local where=$1 o
+    shift
+    o=$(mktemp)
+    if [ "$where" = host ]; then
+        timeout 60 "$WINE" "$PLUME_BIN/t_obj.exe" "$@" >"$o" 2>&1 </dev/null
+    else
+        timeout 60 "$WINE" "$PLUME_BIN/plume.exe" run "$where" -- "$T" "$@" >"$o" 2>&1 </dev/null
+    fi
+    RC=$?
+    OUT=$(tr -d '\r' <"$o") ERR=
+    rm -f "$o"
+    [ "$RC" = 124 ] && OUT="$OUT (timed out)"
+    return 0
+}
+# log NAME: the output of a background program so far, in $OUT.
+log() { OUT=$(tr -d '\r' <"$LOGS/$1"); }
+n_kinds=$(tr ',' '\n' <<<"$KINDS" | wc -l)
+
+plume create a
+ok "create VM a" test "$RC" = 0
+plume create b
+ok "create VM b" test "$RC" = 0
+
+# --- kernel objects -------------------------------------------------------------
+# The host first, then a, then b, create every kind under the same name; a
+# also a name of its own and a Global\ one, the host one of its own.
+bg host.log host create "$KINDS" ObjT,OnlyHost 120
+ok "host: objects created" ready host.log
+bg a.log a create "$KINDS" ObjT,OnlyA,Global\\GA 120
+ok "a: objects created" ready a.log
+bg b.log b create "$KINDS" ObjT 120
+ok "b: objects created" ready b.log
+log a.log
+ok "a: each of the $n_kinds kinds is a new object though the host has that name" \
+    test "$(count "$OUT" '^ObjT-.* created existed=0')" = "$n_kinds"
+log b.log
+ok "b: each is new too, though a and the host have that name" \
+    test "$(count "$OUT" '^ObjT-.* created existed=0')" = "$n_kinds"
+log a.log
+ok "a: NtQueryObject gives the virtual name (kernel objects)" \
+    has "$OUT" 'ObjT-mutex created existed=0 name=\\Sessions\\1\\BaseNamedObjects\\ObjT-mutex$'
+ok "a: NtQueryObject gives the virtual name (Global\\)" \
+    has "$OUT" 'GA-event created existed=0 name=\\BaseNamedObjects\\GA-event$'
+ok "a: NtQueryObject gives the virtual name (mailslot)" \
+    has "$OUT" 'ObjT-mailslot created existed=0 name=\\Device\\MailSlot\\ObjT-mailslot$'
+ok "a: no name shows the VM's prefix" lacks "$OUT" 'Plume\.'
+
+run_in a open "$KINDS" ObjT,OnlyA
+ok "a: opens its own objects, every kind" test "$(count "$OUT" ' found name=')" = $((2 * n_kinds))
+run_in a open "$KINDS" OnlyHost
+ok "a: the host's objects are not visible" test "$(count "$OUT" ' notfound')" = "$n_kinds"
+run_in b open "$KINDS" OnlyA
+ok "b: a's objects are not visible" test "$(count "$OUT" ' notfound')" = "$n_kinds"
+run_in host open "$KINDS" OnlyA
+ok "host: a's objects are not visible under their plain name" \
+    test "$(count "$OUT" ' notfound')" = "$n_kinds"
+run_in host open "$KINDS" OnlyHost
+ok "host: its own objects are there (control)" test "$(count "$OUT" ' found name=')" = "$n_kinds"
+
+# Every way of spelling a name reaches the VM's object.
+run_in a open mutex Local\\OnlyA,Session\\1\\OnlyA,Global\\GA
+ok "a: Local\\, Session\\1\\ and Global\\ names" test "$(count "$OUT" ' found name=')" = 3
+run_in a open-nt mutex '\BaseNamedObjects\GA-mutex'
+ok "a: absolute \\BaseNamedObjects\\ name" has "$OUT" 'found name=\\BaseNamedObjects\\GA-mutex'
+run_in a open-nt event '\Sessions\1\BaseNamedObjects\OnlyA-event'
+ok "a: absolute \\Sessions\\1\\BaseNamedObjects\\ name" has "$OUT" 'found name='
+run_in a open-nt event '\??\GLOBALROOT\Sessions\1\BaseNamedObjects\OnlyHost-event'
+ok "a: the host's object is not reached through GLOBALROOT" has "$OUT" 'notfound'
+run_in b open-nt mutex '\BaseNamedObjects\GA-mutex'
+ok "b: a's Global\\ object is not reached by its absolute name" has "$OUT" 'notfound'
+run_in a open-nt mutex '\Sessions\1\BaseNamedObjects\OnlyHost-mutex'
+ok "a: the host's object is not reached by its absolute name" has "$OUT" 'notfound'
+
+# The host sees three objects: its own and the two VMs', renamed.
+run_in host list ObjT-mutex
+ok "host: three ObjT-mutex objects exist, two renamed" \
+    test "$(count "$OUT" 'entry .*ObjT-mutex type=Mutant')" = 3
+ok "host: a's is renamed with a's tag" has "$OUT" 'Plume\.[0-9a-f]*\.a\.ObjT-mutex'
+ok "host: b's is renamed with b's tag" has "$OUT" 'Plume\.[0-9a-f]*\.b\.ObjT-mutex'
+btag=$(grep -o 'Plume\.[0-9a-f]*\.b\.' <<<"$OUT" | head -1)
+# A VM that spells another VM's prefix gets a name of its own.
+run_in a open mutex "${btag}ObjT"
+ok "a: b's object is not reached by spelling b's prefix ($btag)" has "$OUT" 'notfound'
+
+# --- named pipes -------------------------------------------------------------------
+bg hostpipe.log host pipe-server PipeT,ntsvcs host 120
+ok "host: pipe servers PipeT and ntsvcs up" ready hostpipe.log
+run_in a pipe-client PipeT hello
+ok "a: the host's pipe is not reached while a has none" has "$OUT" 'wait=0 .*notfound err=2'
+run_in a wait-pipe PipeT
+ok "a: WaitNamedPipe does not see the host's pipe" has "$OUT" 'wait=0 err=2'
+# The rule table: ntsvcs (the SCM's) falls back to the host's while a has none.
+run_in a pipe-client ntsvcs hi
+ok "a: ntsvcs falls back to the host's instance" has "$OUT" 'wait=1 reply=host:hi'
+
+bg apipe.log a pipe-server PipeT,ntsvcs a 120
+ok "a: pipe servers PipeT and ntsvcs up" ready apipe.log
+bg bpipe.log b pipe-server PipeT b 120
+ok "b: pipe server PipeT up" ready bpipe.log
+log apipe.log
+ok "a: the server's NtQueryObject name is virtual" has "$OUT" 'serving name=\\Device\\NamedPipe\\PipeT$'
+run_in a pipe-client PipeT hello
+ok "a: the client reaches a's server (WaitNamedPipe, then connect)" has "$OUT" 'wait=1 reply=a:hello'
+ok "a: the client's NtQueryObject name is virtual" has "$OUT" 'name=\\Device\\NamedPipe\\PipeT$'
+run_in b pipe-client PipeT hello
+ok "b: the client reaches b's server" has "$OUT" 'wait=1 reply=b:hello'
+run_in host pipe-client PipeT hello
+ok "host: the client reaches the host's server" has "$OUT" 'wait=1 reply=host:hello'
+run_in a pipe-client ntsvcs hi
+ok "a: once a runs its own ntsvcs, a's clients reach it" has "$OUT" 'wait=1 reply=a:hi'
+run_in b pipe-client ntsvcs hi
+ok "b: b still reaches the host's ntsvcs" has "$OUT" 'wait=1 reply=host:hi'
+run_in a wait-pipe PipeT
+ok "a: WaitNamedPipe sees a's pipe" has "$OUT" 'wait=1'
+
+# --- ports ------------------------------------------------------------------------------
+run_in host ports PortT
+native=$(grep -o 'NtCreatePort=[^ ]* NtConnectPort=[^ ]* NtAlpcCreatePort=[^ ]*' <<<"$OUT")
+ok "host: the port calls' hooks are absent natively (control)" has "$OUT" 'hooked=0000'
+run_in a ports PortT
+ok "a: NtCreatePort, NtConnectPort, NtSecureConnectPort, NtFsControlFile are hooked" \
+    has "$OUT" 'hooked=1111'
+ok "a: the port calls give the native statuses ($native)" has "$OUT" "$native"
+
+# --- the end: every process of the test ends -----------------------------------------------
+plume stop a
+ok "stop a" test "$RC" = 0
+plume stop b
+ok "stop b" test "$RC" = 0
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+wait 2>/dev/null
+PIDS=()
+plume ps a
+ok "no process left in a" lacks "$OUT" 't_obj'
+finish
