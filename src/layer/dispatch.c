@@ -57,10 +57,14 @@ static NTSTATUS dispatch_create(nt_create_args *a)
     if (!layer_enter())
         return nt_create_original(a);
     NTSTATUS st;
-    if (!obj_create_file(a, &st) && !file_create_file(a, &st))
-        st = nt_create_original(a);
+    if (obj_create_file(a, &st) || file_create_file(a, &st)) {
+        layer_leave();
+        return st;
+    }
+    /* Not renamed: leave the layer before the real call, which may block
+     * and run APCs; their calls must meet the hooks. */
     layer_leave();
-    return st;
+    return nt_create_original(a);
 }
 
 static NTSTATUS NTAPI hk_create_file(PHANDLE h, ACCESS_MASK acc, POBJECT_ATTRIBUTES oa,
