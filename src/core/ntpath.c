@@ -407,3 +407,27 @@ int ntp_match(const uint16_t *pat, size_t pn, const uint16_t *name, size_t nn)
 #undef GET
 #undef SET
 }
+
+size_t ntp_tilde_next(const uint16_t *v, size_t n, size_t from, size_t *end)
+{
+    if (!v || n <= 7 || v[6] != '\\')
+        return n;
+    size_t i = from < 7 ? 7 : from;
+    while (i < n) {
+        size_t s = i, tilde = 0;
+        while (i < n && v[i] != '\\' && v[i] != ':') {
+            if (v[i] == '~')
+                tilde = 1;
+            i++;
+        }
+        if (tilde && i > s) {
+            if (end)
+                *end = i;
+            return s;
+        }
+        if (i < n && v[i] == ':')
+            break; /* the stream suffix */
+        i++;
+    }
+    return n;
+}

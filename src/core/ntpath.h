@@ -79,6 +79,13 @@ int ntp_could_change(uint32_t access, uint32_t disposition, uint32_t options);
 /* Does the disposition create the file when it is absent? */
 int ntp_creates(uint32_t disposition);
 
+/* 8.3 short names: the first component of virtual path v[0..n) at or after
+ * offset `from` that contains a '~' (a possible short name). Returns its
+ * offset and sets *end to the offset after it; returns n when there is
+ * none. Components start after "\??\X:\"; a ":stream" suffix of the last
+ * component is not part of it. */
+size_t ntp_tilde_next(const uint16_t *v, size_t n, size_t from, size_t *end);
+
 /* File-name pattern matching of directory listings (FsRtlIsNameInExpression
  * semantics, case-insensitive): '*', '?', and the DOS forms '<' (DOS_STAR),
  * '>' (DOS_QM), '"' (DOS_DOT). An empty pattern matches everything. */

@@ -15,6 +15,7 @@
 #include "htab.h"
 #include "ntpath.h"
 #include "dirmerge.h"
+#include "forigin.h"
 
 #include <winternl.h>
 
@@ -85,6 +86,9 @@ typedef NTSTATUS(NTAPI *setev_fn)(HANDLE, PLONG);
 
 static qattr_fn real_qattr, real_qfattr;
 static qdir_fn real_qdir;
+typedef NTSTATUS(NTAPI *qdirex_fn)(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID, PIO_STATUS_BLOCK,
+                                   PVOID, ULONG, ULONG, ULONG, PUNICODE_STRING);
+static qdirex_fn real_qdirex;
 static qinfo_fn real_qinfo, real_sinfo;
 static loaddrv_fn real_loaddrv;
 static rw_fn nt_read, nt_write;
@@ -94,8 +98,8 @@ static setev_fn nt_set_event;
 static int g_on;
 static ntp_volmap g_vol;
 #define ROOTMAX 600
-static uint16_t g_files[ROOTMAX], g_del[ROOTMAX];
-static size_t g_files_len, g_del_len, g_vmdir_len;
+static uint16_t g_files[ROOTMAX], g_del[ROOTMAX], g_orig[ROOTMAX];
+static size_t g_files_len, g_del_len, g_orig_len, g_vmdir_len;
 static uint16_t g_hide[2][ROOTMAX];
 static size_t g_hide_len[2];
 static volatile LONG g_tmp_seq;
@@ -237,6 +241,15 @@ static int hidden(const uint16_t *v, size_t n)
 {
     for (int i = 0; i < 2; i++)
         if (g_hide_len[i] && ntp_under(v, n, g_hide[i], g_hide_len[i]))
+            return 1;
+    return 0;
+}
+
+/* 1 when virtual name v has a ":stream" suffix (a ':' after "\\??\\X:"). */
+static int has_stream(const uint16_t *v, size_t vn)
+{
+    for (size_t i = 6; i < vn; i++)
+        if (v[i] == ':')
             return 1;
     return 0;
 }
@@ -407,13 +420,136 @@ static NTSTATUS rename_handle(HANDLE h, const uint16_t *p, size_t n, int replace
     return st;
 }
 
+/* <root>\.tmp-<pid><seq> into tmp (ROOTMAX + 40 units); returns its length. */
+static size_t tmp_name(const uint16_t *root, size_t rn, uint16_t *tmp)
+{
+    size_t tn = 0;
+    for (size_t i = 0; i < rn; i++)
+        tmp[tn++] = root[i];
+    static const char pfx[] = "\\.tmp-";
+    for (const char *c = pfx; *c; c++)
+        tmp[tn++] = (uint16_t)*c;
+    unsigned long long tag = ((unsigned long long)GetCurrentProcessId() << 32) |
+                             (unsigned)InterlockedIncrement(&g_tmp_seq);
+    for (int k = 60; k >= 0; k -= 4)
+        tmp[tn++] = (uint16_t)("0123456789abcdef"[(tag >> k) & 15]);
+    return tn;
+}
+
+/* Writes the small file dst (a store path under root) atomically: a
+ * temporary file in root, then renamed into place. replace 0 keeps an
+ * existing dst (and succeeds). */
+static NTSTATUS write_small(const uint16_t *root, size_t rn, const uint16_t *dst, size_t dn,
+                            const uint8_t *data, ULONG len, int replace)
+{
+    size_t i = dn;
+    while (i > rn && dst[i - 1] != '\\')
+        i--;
+    uint16_t *d = xalloc((dn + 1) * 2);
+    if (!d)
+        return ST_NO_MEMORY;
+    memcpy(d, dst, dn * 2);
+    NTSTATUS st = i > rn + 1 ? make_dirs(d, i - 1, g_vmdir_len) : 0;
+    xfree(d);
+    if (st < 0)
+        return st;
+    uint16_t tmp[ROOTMAX + 40];
+    size_t tn = tmp_name(root, rn, tmp);
+    HANDLE h;
+    IO_STATUS_BLOCK io;
+    st = raw_create(&h, FILE_WRITE_DATA | DELETE | SYNCHRONIZE, tmp, tn, FILE_ATTRIBUTE_NORMAL, 0,
+                    D_CREATE, O_NON_DIRECTORY | O_SYNC_NONALERT);
+    if (st < 0)
+        return st;
+    st = len ? nt_write(h, NULL, NULL, NULL, &io, (PVOID)data, len, NULL, NULL) : 0;
+    if (st >= 0 && len && io.Information != len)
+        st = ST_ACCESS_DENIED;
+    int renamed = 0;
+    if (st >= 0) {
+        st = rename_handle(h, dst, dn, replace);
+        if (st >= 0)
+            renamed = 1;
+        else if (st == ST_NAME_COLLISION && !replace)
+            st = 0;
+    }
+    if (!renamed)
+        delete_handle(h);
+    nt_close_original(h);
+    return st;
+}
+
+/* The origin record of virtual path v (see forigin.h): replaces any record
+ * there (written only when the VM has no private entry at v: a record
+ * left there is a killed copy-up's). */
+static NTSTATUS write_origin(const uint16_t *v, size_t vn, const uint8_t rec[FOR_SIZE])
+{
+    pbuf o;
+    if (!pb_init(&o, g_orig_len + vn + 4))
+        return ST_NO_MEMORY;
+    o.n = ntp_store_path(g_orig, g_orig_len, v, vn, o.s, o.cap);
+    NTSTATUS st = o.n ? write_small(g_orig, g_orig_len, o.s, o.n, rec, FOR_SIZE, 1)
+                      : ST_NAME_INVALID;
+    pb_free(&o);
+    return st;
+}
+
+/* The host's record of v: 1 a file (rec filled), 2 a directory, 0 absent,
+ * -1 error. */
+static int host_record(const uint16_t *v, size_t vn, uint8_t rec[FOR_SIZE])
+{
+    UNICODE_STRING us;
+    OBJECT_ATTRIBUTES oa;
+    FILE_NETWORK_OPEN_INFORMATION ni;
+    mkus(&us, v, vn);
+    mkoa(&oa, &us);
+    NTSTATUS st = real_qfattr(&oa, &ni);
+    if (st == ST_NAME_NOT_FOUND || st == ST_PATH_NOT_FOUND || st == ST_NOT_A_DIRECTORY)
+        return 0;
+    if (st < 0)
+        return -1;
+    if (ni.FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+        return 2;
+    for_encode(rec, ni.LastWriteTime.QuadPart, ni.EndOfFile.QuadPart);
+    return 1;
+}
+
+/* Reads the record file p: 1 a valid record in rec, 0 none. */
+static int read_record(const uint16_t *p, size_t n, uint8_t rec[FOR_SIZE])
+{
+    HANDLE h;
+    IO_STATUS_BLOCK io;
+    uint8_t b[FOR_SIZE + 1];
+    if (raw_create(&h, FILE_READ_DATA | SYNCHRONIZE, p, n, 0,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                   O_NON_DIRECTORY | O_SYNC_NONALERT) < 0)
+        return 0;
+    NTSTATUS st = nt_read(h, NULL, NULL, NULL, &io, b, sizeof b, NULL, NULL);
+    nt_close_original(h);
+    if (st < 0 || !for_decode(b, io.Information, NULL, NULL))
+        return 0;
+    memcpy(rec, b, FOR_SIZE);
+    return 1;
+}
+
+/* Deletes the file at store path p, if any. */
+static void remove_file(const uint16_t *p, size_t n)
+{
+    HANDLE h;
+    if (raw_create(&h, DELETE | SYNCHRONIZE, p, n, 0,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                   O_NON_DIRECTORY | O_SYNC_NONALERT) >= 0) {
+        delete_handle(h);
+        nt_close_original(h);
+    }
+}
+
 /* Copies host file src (NT path) into the store at s, atomically: into a
  * temporary name in the store's root, then renamed into place. A copy
  * that is interrupted leaves at most a .tmp-* file in the store's root,
  * which no virtual path names. with_data 0: an empty file (the open will
  * overwrite it anyway). */
 static NTSTATUS copy_file(const uint16_t *src, size_t sn, const pbuf *s, int with_data,
-                          int replace)
+                          int replace, int origin)
 {
     HANDLE in = NULL, out = NULL;
     FILE_BASIC_INFORMATION bi;
@@ -430,16 +566,7 @@ static NTSTATUS copy_file(const uint16_t *src, size_t sn, const pbuf *s, int wit
     if (st < 0)
         goto done;
     uint16_t tmp[ROOTMAX + 40];
-    size_t tn = 0;
-    for (size_t i = 0; i < g_files_len; i++)
-        tmp[tn++] = g_files[i];
-    static const char pfx[] = "\\.tmp-";
-    for (const char *c = pfx; *c; c++)
-        tmp[tn++] = (uint16_t)*c;
-    unsigned long long tag = ((unsigned long long)GetCurrentProcessId() << 32) |
-                             (unsigned)InterlockedIncrement(&g_tmp_seq);
-    for (int k = 60; k >= 0; k -= 4)
-        tmp[tn++] = (uint16_t)("0123456789abcdef"[(tag >> k) & 15]);
+    size_t tn = tmp_name(g_files, g_files_len, tmp);
     ULONG attrs = bi.FileAttributes & ~(ULONG)(FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_READONLY);
     st = raw_create(&out, FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | DELETE | SYNCHRONIZE, tmp, tn,
                     attrs ? attrs : FILE_ATTRIBUTE_NORMAL, 0, D_CREATE,
@@ -468,6 +595,17 @@ static NTSTATUS copy_file(const uint16_t *src, size_t sn, const pbuf *s, int wit
                     break;
             }
             xfree(buf);
+        }
+    }
+    if (st >= 0 && origin) {
+        /* What the VM starts from: written before the copy is in place, so
+         * a private copy of a host file never lacks its record. */
+        FILE_STANDARD_INFORMATION si;
+        st = real_qinfo(in, &io, &si, sizeof si, 5 /* FileStandardInformation */);
+        if (st >= 0) {
+            uint8_t rec[FOR_SIZE];
+            for_encode(rec, bi.LastWriteTime.QuadPart, si.EndOfFile.QuadPart);
+            st = write_origin(src, sn, rec);
         }
     }
     int renamed = 0;
@@ -537,33 +675,60 @@ static void remove_tree(const uint16_t *p, size_t n, int depth)
     nt_close_original(h);
 }
 
-/* Records that virtual path v is deleted for the VM (when the host has
- * it; else there is nothing to hide). */
+/* Records that virtual path v is deleted for the VM, when the host has it
+ * (else there is nothing to hide). A file's marker carries an origin
+ * record: the VM's origin record of v when it has one (what it started
+ * from), else the host file's of now. A marker already there is kept (it
+ * records the first deletion). The origin record then goes: the marker
+ * holds it, or the host file is gone and nothing is left to conflict. */
 static NTSTATUS mark_deleted(const uint16_t *v, size_t vn)
 {
-    if (probe(v, vn, NULL, NULL) != 1)
-        return 0;
-    pbuf m;
+    uint8_t rec[FOR_SIZE];
+    int hk = host_record(v, vn, rec);
+    if (hk < 0)
+        return ST_ACCESS_DENIED;
+    pbuf m, o;
     if (!pb_init(&m, g_del_len + vn + 4))
         return ST_NO_MEMORY;
+    if (!pb_init(&o, g_orig_len + vn + 4)) {
+        pb_free(&m);
+        return ST_NO_MEMORY;
+    }
     NTSTATUS st = ST_NAME_INVALID;
     m.n = ntp_store_path(g_del, g_del_len, v, vn, m.s, m.cap);
-    if (m.n) {
-        int dir = 0;
-        if (probe(m.s, m.n, &dir, NULL) == 1 && dir)
+    o.n = ntp_store_path(g_orig, g_orig_len, v, vn, o.s, o.cap);
+    if (m.n && o.n && hk == 0) {
+        st = 0;
+    } else if (m.n && o.n) {
+        int dir = 0, e = probe(m.s, m.n, &dir, NULL);
+        if (e == 1 && dir) {
             remove_tree(m.s, m.n, 0);
-        size_t i = m.n;
-        while (i > g_del_len && m.s[i - 1] != '\\')
-            i--;
-        st = i > g_del_len + 1 ? make_dirs(m.s, i - 1, g_vmdir_len) : 0;
-        if (st >= 0) {
-            HANDLE h;
-            st = raw_create(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE, m.s, m.n,
-                            FILE_ATTRIBUTE_NORMAL, 0, D_OPEN_IF, O_NON_DIRECTORY | O_SYNC_NONALERT);
-            if (st >= 0)
-                nt_close_original(h);
+            e = 0;
+        }
+        if (e == 1) {
+            st = 0; /* marked before: that marker's record stays */
+        } else if (hk == 2) {
+            /* a directory: an empty marker */
+            size_t i = m.n;
+            while (i > g_del_len && m.s[i - 1] != '\\')
+                i--;
+            st = i > g_del_len + 1 ? make_dirs(m.s, i - 1, g_vmdir_len) : 0;
+            if (st >= 0) {
+                HANDLE h;
+                st = raw_create(&h, FILE_READ_ATTRIBUTES | SYNCHRONIZE, m.s, m.n,
+                                FILE_ATTRIBUTE_NORMAL, 0, D_OPEN_IF,
+                                O_NON_DIRECTORY | O_SYNC_NONALERT);
+                if (st >= 0)
+                    nt_close_original(h);
+            }
+        } else {
+            read_record(o.s, o.n, rec);
+            st = write_small(g_del, g_del_len, m.s, m.n, rec, FOR_SIZE, 0);
         }
     }
+    if (st >= 0 && o.n)
+        remove_file(o.s, o.n);
+    pb_free(&o);
     pb_free(&m);
     bump();
     return st;
@@ -572,6 +737,7 @@ static NTSTATUS mark_deleted(const uint16_t *v, size_t vn)
 /* ----------------------------------------------------- per-handle state */
 typedef struct fstate {
     int on_close_delete;   /* mark the virtual path deleted when closed */
+    int vdel;              /* an FH_VDEL handle: its private directory goes too */
     size_t vn;
     uint16_t *v;
     /* listing */
@@ -593,6 +759,16 @@ static void fstate_free(void *p)
     if (f->on_close_delete && f->v) {
         int in = layer_enter();
         mark_deleted(f->v, f->vn);
+        if (f->vdel) {
+            /* a private directory of that name (found empty) goes too */
+            pbuf s;
+            if (pb_init(&s, g_files_len + f->vn + 8)) {
+                s.n = ntp_store_path(g_files, g_files_len, f->v, f->vn, s.s, s.cap);
+                if (s.n)
+                    remove_tree(s.s, s.n, 0);
+                pb_free(&s);
+            }
+        }
         if (in)
             layer_leave();
     }
@@ -636,8 +812,98 @@ static NTSTATUS open_as(nt_create_args *a, const uint16_t *p, size_t n, ULONG di
     return nt_create_original(&b);
 }
 
+static int virtual_name1(const OBJECT_ATTRIBUTES *oa, pbuf *v, size_t *path_len);
+
+/* The long name of `comp` (maybe an 8.3 short name) in directory dir (an
+ * NT path): 1 and out[0..*on) (at most 255 units) when the directory has
+ * an entry that this name names, else 0. */
+static int long_name(const uint16_t *dir, size_t dn, const uint16_t *comp, size_t cn,
+                     uint16_t *out, size_t *on)
+{
+    HANDLE h;
+    if (raw_create(&h, FILE_LIST_DIRECTORY | SYNCHRONIZE, dir, dn, 0,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                   O_DIRECTORY | O_SYNC_NONALERT) < 0)
+        return 0;
+    union {
+        char b[104 + 512 + 8];
+        ULONGLONG align;
+    } u;
+    UNICODE_STRING m;
+    IO_STATUS_BLOCK io;
+    mkus(&m, comp, cn);
+    /* no wildcards in comp (canonical names have none): the entry whose
+     * long or short name is comp */
+    NTSTATUS st = real_qdir(h, NULL, NULL, NULL, &io, u.b, sizeof u.b, C_BOTHDIR, TRUE, &m, TRUE);
+    nt_close_original(h);
+    if (st < 0)
+        return 0;
+    ULONG nl;
+    memcpy(&nl, u.b + 60, 4);
+    nl /= 2;
+    if (nl == 0 || nl > 255 || 94 + nl * 2 > sizeof u.b)
+        return 0;
+    memcpy(out, u.b + 94, nl * 2);
+    *on = nl;
+    return 1;
+}
+
+/* Replaces each component of v[0..*vp) that contains a '~' (a possible 8.3
+ * short name) by the long name it stands for: the private directory's
+ * entry first (its names are the ones the VM lists), else the host's. Only
+ * names with a '~' pay (two directory queries a component at most), so a
+ * short name of a copied-up file reaches the private copy, and a short
+ * spelling of the store is hidden like its long one. */
+static void expand_short(pbuf *v, size_t *vp)
+{
+    size_t at = 0, e = 0;
+    for (int guard = 0; guard < 64; guard++) {
+        size_t c = ntp_tilde_next(v->s, *vp, at, &e);
+        if (c >= *vp)
+            return;
+        size_t pn = c - 1 > 6 ? c - 1 : c; /* the parent; the root keeps its '\\' */
+        uint16_t ln[256];
+        size_t lnn = 0;
+        int found = 0;
+        pbuf sp;
+        if (pb_init(&sp, g_files_len + pn + 8)) {
+            sp.n = ntp_store_path(g_files, g_files_len, v->s, pn, sp.s, sp.cap);
+            if (sp.n)
+                found = long_name(sp.s, sp.n, v->s + c, e - c, ln, &lnn);
+            pb_free(&sp);
+        }
+        if (!found)
+            found = long_name(v->s, pn, v->s + c, e - c, ln, &lnn);
+        if (found && !(lnn == e - c && !memcmp(ln, v->s + c, lnn * 2))) {
+            pbuf nv;
+            size_t nn = v->n - (e - c) + lnn;
+            if (!pb_init(&nv, nn + 16))
+                return;
+            memcpy(nv.s, v->s, c * 2);
+            memcpy(nv.s + c, ln, lnn * 2);
+            memcpy(nv.s + c + lnn, v->s + e, (v->n - e) * 2);
+            nv.n = nn;
+            *vp = *vp - (e - c) + lnn;
+            e = c + lnn;
+            pb_free(v);
+            *v = nv;
+            if (v->s == nv.inl)
+                v->s = v->inl; /* the inline buffer moved with the struct */
+        }
+        at = e;
+    }
+}
+
 /* Builds the virtual name of the open (a->oa) into v. */
 static int virtual_name(const OBJECT_ATTRIBUTES *oa, pbuf *v, size_t *path_len)
+{
+    int k = virtual_name1(oa, v, path_len);
+    if (k == NTP_DISK && ntp_tilde_next(v->s, *path_len, 0, NULL) < *path_len)
+        expand_short(v, path_len);
+    return k;
+}
+
+static int virtual_name1(const OBJECT_ATTRIBUTES *oa, pbuf *v, size_t *path_len)
 {
     const UNICODE_STRING *nm = oa->ObjectName;
     const uint16_t *in = (const uint16_t *)nm->Buffer;
@@ -699,6 +965,8 @@ static void remember(HANDLE h, uint32_t flags, fstate *f, const uint16_t *v, siz
                      const uint16_t *real, size_t rn, NTSTATUS *st)
 {
     if (htab_put(h, HT_FILE, flags, f, v, vn, real, rn) != 0) {
+        if (f)
+            f->on_close_delete = 0; /* the open fails: nothing is deleted */
         nt_close_original(h);
         fstate_free(f);
         *st = ST_NO_MEMORY;
@@ -867,6 +1135,7 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
                     goto out;
                 }
                 f->on_close_delete = 1;
+                f->vdel = 1;
                 opts &= ~(ULONG)O_DELETE_ON_CLOSE;
             }
             break;
@@ -888,7 +1157,7 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
                 goto out;
             }
             int data = !(disp == D_SUPERSEDE || disp == D_OVERWRITE || disp == D_OVERWRITE_IF);
-            *st = copy_file(v.s, vp, &s, data, 0);
+            *st = copy_file(v.s, vp, &s, data, 0, 1);
         }
         s.n = keep;
         if (*st < 0) {
@@ -905,7 +1174,7 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
     if (to_store) {
         *st = open_as(a, s.s, s.n, disp, acc, opts);
         if (*st >= 0) {
-            if ((opts & O_DELETE_ON_CLOSE) && probe(v.s, vp, NULL, NULL) == 1) {
+            if ((opts & O_DELETE_ON_CLOSE) && v.n == vp) {
                 f = fstate_new(v.s, vp);
                 if (f)
                     f->on_close_delete = 1;
@@ -1265,19 +1534,20 @@ static NTSTATUS serve_listing(fstate *f, PIO_STATUS_BLOCK io, char *buf, ULONG l
     return st;
 }
 
-static NTSTATUS NTAPI hk_qdir(HANDLE h, HANDLE ev, PIO_APC_ROUTINE apc, PVOID ctx,
-                              PIO_STATUS_BLOCK io, PVOID buf, ULONG len, ULONG cls,
-                              BOOLEAN single, PUNICODE_STRING mask, BOOLEAN restart)
+/* The merged listing of an HT_FILE handle, for NtQueryDirectoryFile and
+ * NtQueryDirectoryFileEx. Returns 0 (and leaves *st alone) when the handle
+ * is not one of the layer's: the caller then calls its original. */
+static int qdir_merged(HANDLE h, HANDLE ev, PIO_STATUS_BLOCK io, PVOID buf, ULONG len, ULONG cls,
+                       BOOLEAN single, PUNICODE_STRING mask, BOOLEAN restart, NTSTATUS *st)
 {
     if (!g_on || htab_count == 0 || layer_inside() || htab_kind(h) != HT_FILE)
-        return real_qdir(h, ev, apc, ctx, io, buf, len, cls, single, mask, restart);
+        return 0;
     if (!layer_enter())
-        return real_qdir(h, ev, apc, ctx, io, buf, len, cls, single, mask, restart);
+        return 0;
     htab_entry e;
-    NTSTATUS st;
     if (!htab_get(h, &e)) {
         layer_leave();
-        return real_qdir(h, ev, apc, ctx, io, buf, len, cls, single, mask, restart);
+        return 0;
     }
     fstate *f = e.data;
     if (!f) {
@@ -1286,7 +1556,8 @@ static NTSTATUS NTAPI hk_qdir(HANDLE h, HANDLE ev, PIO_APC_ROUTINE apc, PVOID ct
             fstate_free(f);
             htab_release(&e);
             layer_leave();
-            return ST_NO_MEMORY;
+            *st = ST_NO_MEMORY;
+            return 1;
         }
     }
     if (mask && mask->Buffer && (restart || !f->built)) {
@@ -1298,20 +1569,42 @@ static NTSTATUS NTAPI hk_qdir(HANDLE h, HANDLE ev, PIO_APC_ROUTINE apc, PVOID ct
         else
             f->mask_len = 0;
     }
-    st = 0;
+    *st = 0;
     if (restart || !f->built) {
-        st = build_listing(f, e.name, e.name_len);
+        *st = build_listing(f, e.name, e.name_len);
         f->any_returned = 0;
     }
-    if (st >= 0)
-        st = serve_listing(f, io, buf, len, cls, single);
+    if (*st >= 0)
+        *st = serve_listing(f, io, buf, len, cls, single);
     htab_release(&e);
     if (ev)
         nt_set_event(ev, NULL);
     layer_leave();
-    (void)apc;
-    (void)ctx;
-    return st;
+    return 1;
+}
+
+static NTSTATUS NTAPI hk_qdir(HANDLE h, HANDLE ev, PIO_APC_ROUTINE apc, PVOID ctx,
+                              PIO_STATUS_BLOCK io, PVOID buf, ULONG len, ULONG cls,
+                              BOOLEAN single, PUNICODE_STRING mask, BOOLEAN restart)
+{
+    NTSTATUS st;
+    if (qdir_merged(h, ev, io, buf, len, cls, single, mask, restart, &st))
+        return st;
+    return real_qdir(h, ev, apc, ctx, io, buf, len, cls, single, mask, restart);
+}
+
+/* NtQueryDirectoryFileEx (Windows 10 1709 and later; not in Wine 8):
+ * SL_RESTART_SCAN 1, SL_RETURN_SINGLE_ENTRY 2. SL_INDEX_SPECIFIED (4) has
+ * no meaning for a merged listing, as on NTFS; the other flags change
+ * nothing here. */
+static NTSTATUS NTAPI hk_qdirex(HANDLE h, HANDLE ev, PIO_APC_ROUTINE apc, PVOID ctx,
+                                PIO_STATUS_BLOCK io, PVOID buf, ULONG len, ULONG cls,
+                                ULONG flags, PUNICODE_STRING mask)
+{
+    NTSTATUS st;
+    if (qdir_merged(h, ev, io, buf, len, cls, (flags & 2) != 0, mask, (flags & 1) != 0, &st))
+        return st;
+    return real_qdirex(h, ev, apc, ctx, io, buf, len, cls, flags, mask);
 }
 
 /* -------------------------------------------------- names of handles */
@@ -1455,6 +1748,16 @@ static int target_name(HANDLE src_dir_of, const htab_entry *se, const FILE_RENAM
     return virtual_name(&oa, t, tp);
 }
 
+/* Is e a directory whose view includes the host's directory (a host
+ * directory, or a private one that is not opaque)? */
+static int merges_host_dir(const htab_entry *e)
+{
+    int hdir = 0;
+    if (has_stream(e->name, e->name_len) || probe(e->name, e->name_len, &hdir, NULL) != 1 || !hdir)
+        return 0;
+    return deleted(e->name, e->name_len) == 0;
+}
+
 static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, ULONG len,
                           ULONG cls, int link)
 {
@@ -1489,10 +1792,19 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
         st = ST_NAME_COLLISION;
     } else if (texists && ntp_eq(t.s, t.n, e->name, e->name_len)) {
         st = 0; /* onto itself */
+    } else if (!link && merges_host_dir(e)) {
+        /* A directory whose view includes host entries: moving it needs a
+         * recursive copy-up, not done yet (docs/ns-file.md, Limits). */
+        st = ST_ACCESS_DENIED;
     } else {
         st = store_parents(&ts);
-        if (st >= 0 && l == L_HOST && texists && l != L_PRIVATE)
-            st = 0; /* the private target will hide the host's */
+        if (st >= 0 && l == L_HOST && texists && !tdir) {
+            /* The private target will hide the host's file: record what
+             * the VM replaced, as a copy-up would. */
+            uint8_t rec[FOR_SIZE];
+            int hk = host_record(t.s, t.n, rec);
+            st = hk == 1 ? write_origin(t.s, t.n, rec) : hk < 0 ? ST_ACCESS_DENIED : 0;
+        }
         if (st >= 0) {
             if (e->flags & FH_STORE) {
                 if (link) {
@@ -1518,14 +1830,25 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
                 if (hdir)
                     st = ST_ACCESS_DENIED; /* host directories: see the docs */
                 else
-                    st = copy_file(e->name, e->name_len, &ts, 1, replace);
+                    st = copy_file(e->name, e->name_len, &ts, 1, replace, 0);
             }
             if (st >= 0 && !link) {
                 st = mark_deleted(e->name, e->name_len);
+                /* the entry takes the new name (and keeps its state) */
+                fstate *f = e->data;
+                if (f) {
+                    uint16_t *nv = xalloc((t.n + 1) * 2);
+                    if (nv) {
+                        memcpy(nv, t.s, t.n * 2);
+                        xfree(f->v);
+                        f->v = nv;
+                        f->vn = t.n;
+                    }
+                }
                 if (st >= 0 && (e->flags & FH_STORE))
-                    htab_put(h, HT_FILE, e->flags, NULL, t.s, t.n, ts.s, ts.n);
+                    htab_put(h, HT_FILE, e->flags, e->data, t.s, t.n, ts.s, ts.n);
                 else if (st >= 0)
-                    htab_put(h, HT_FILE, e->flags, NULL, t.s, t.n, NULL, 0);
+                    htab_put(h, HT_FILE, e->flags, e->data, t.s, t.n, NULL, 0);
             }
             bump();
         }
@@ -1567,7 +1890,7 @@ static NTSTATUS NTAPI hk_sinfo(HANDLE h, PIO_STATUS_BLOCK io, PVOID buf, ULONG l
                     int sd;
                     if (pb_init(&s, g_files_len + v.n + 8)) {
                         int l = lookup(v.s, vp, &s, &sd);
-                        st = l == L_HOST ? copy_file(v.s, vp, &s, 1, 0) : l == L_PRIVATE ? 0
+                        st = l == L_HOST ? copy_file(v.s, vp, &s, 1, 0, 1) : l == L_PRIVATE ? 0
                                                                                         : ST_ACCESS_DENIED;
                         HANDLE ph = NULL;
                         if (st >= 0)
@@ -1598,26 +1921,37 @@ static NTSTATUS NTAPI hk_sinfo(HANDLE h, PIO_STATUS_BLOCK io, PVOID buf, ULONG l
         if (del && (e.flags & (FH_STORE | FH_VDEL)) && vexists(e.name, e.name_len, &dir) == 1 &&
             dir && vdir_empty(e.name, e.name_len) != 1) {
             st = ST_NOT_EMPTY;
-        } else if (e.flags & FH_VDEL) {
+        } else {
+            /* Acted on at the close (fstate_free): the marker is written
+             * then, and a disposition set back to FALSE undoes it. A store
+             * handle's disposition also goes to the system, which deletes
+             * the private copy at the last close. */
+            st = (e.flags & FH_VDEL) ? 0 : real_sinfo(h, io, buf, len, cls);
+            if (st == (NTSTATUS)0xC0000002L && cls == C_DISPOSITION_EX) {
+                /* Wine 8 does not implement FileDispositionInformationEx:
+                 * its DELETE flag as the plain disposition (the POSIX and
+                 * other flags are not honoured there). */
+                FILE_DISPOSITION_INFORMATION di = { del ? TRUE : FALSE };
+                st = real_sinfo(h, io, &di, sizeof di, C_DISPOSITION);
+            }
             fstate *f = e.data;
-            st = 0;
-            if (del) {
-                st = mark_deleted(e.name, e.name_len);
-                /* a private directory of that name (empty: checked) goes too */
-                pbuf s;
-                if (st >= 0 && pb_init(&s, g_files_len + e.name_len + 8)) {
-                    s.n = ntp_store_path(g_files, g_files_len, e.name, e.name_len, s.s, s.cap);
-                    if (s.n)
-                        remove_tree(s.s, s.n, 0);
-                    pb_free(&s);
+            if (st >= 0 && !f && del && has_stream(e.name, e.name_len) == 0) {
+                f = fstate_new(e.name, e.name_len);
+                if (!f || htab_put(h, HT_FILE, e.flags, f, e.name, e.name_len, e.real,
+                                   e.real_len) != 0) {
+                    fstate_free(f);
+                    f = NULL;
+                    st = ST_NO_MEMORY;
+                    if (!(e.flags & FH_VDEL)) {
+                        FILE_DISPOSITION_INFORMATION no = { FALSE };
+                        set_info(h, &no, sizeof no, C_DISPOSITION);
+                    }
                 }
             }
-            if (f)
-                f->on_close_delete = 0;
-        } else {
-            st = real_sinfo(h, io, buf, len, cls);
-            if (st >= 0 && del)
-                st = mark_deleted(e.name, e.name_len);
+            if (st >= 0 && f) {
+                f->on_close_delete = del;
+                f->vdel = (e.flags & FH_VDEL) != 0;
+            }
         }
         if (io) {
             io->Status = st;
@@ -1643,6 +1977,41 @@ static NTSTATUS NTAPI hk_loaddrv(PUNICODE_STRING name)
 }
 
 /* --------------------------------------------------------------- init */
+static int g_first; /* the first process of the VM (no other one runs) */
+
+/* Removes the files named .tmp-* in store root p. */
+static void clean_tmp(const uint16_t *p, size_t n)
+{
+    HANDLE h;
+    if (raw_create(&h, FILE_LIST_DIRECTORY | SYNCHRONIZE, p, n, 0,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                   O_DIRECTORY | O_SYNC_NONALERT) < 0)
+        return;
+    char *buf = xalloc(8192);
+    static const uint16_t pfx[5] = { '.', 't', 'm', 'p', '-' };
+    BOOLEAN restart = TRUE;
+    IO_STATUS_BLOCK io;
+    while (buf && real_qdir(h, NULL, NULL, NULL, &io, buf, 8192, C_NAMES, FALSE, NULL, restart) >= 0) {
+        restart = FALSE;
+        for (char *e = buf;;) {
+            ULONG next = rd32(e, 0), nl = rd32(e, 8) / 2;
+            const uint16_t *nm = (const uint16_t *)(e + 12);
+            if (nl > 5 && nl < 64 && ntp_eq(nm, 5, pfx, 5)) {
+                uint16_t c[ROOTMAX + 80];
+                memcpy(c, p, n * 2);
+                c[n] = '\\';
+                memcpy(c + n + 1, nm, nl * 2);
+                remove_file(c, n + 1 + nl);
+            }
+            if (!next)
+                break;
+            e += next;
+        }
+    }
+    xfree(buf);
+    nt_close_original(h);
+}
+
 static int canon_dir(const uint16_t *win32, uint16_t *out, size_t *on)
 {
     uint16_t tmp[ROOTMAX + 8];
@@ -1712,6 +2081,9 @@ int file_init(void)
     memcpy(g_del, vd, vn * 2);
     g_del_len = vn;
     append(g_del, &g_del_len, "\\deleted");
+    memcpy(g_orig, vd, vn * 2);
+    g_orig_len = vn;
+    append(g_orig, &g_orig_len, "\\origin");
     /* Wine: the store is also reachable through drive Z: (the Unix root).
      * Hide that spelling too. */
     typedef char *(CDECL * unixname_fn)(LPCWSTR);
@@ -1757,6 +2129,8 @@ int file_init(void)
         nm[k] = 0;
         int in = layer_enter();
         HANDLE sec = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, nm);
+        /* The section lives as long as one process of the VM does. */
+        g_first = sec && GetLastError() != ERROR_ALREADY_EXISTS;
         if (sec)
             g_gen = MapViewOfFile(sec, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 4096);
         /* the section stays open for the life of the process */
@@ -1775,6 +2149,21 @@ int file_init(void)
                    (void **)&real_sinfo) ||
         layer_hook(L"ntdll.dll", "NtLoadDriver", (void *)hk_loaddrv, (void **)&real_loaddrv))
         return -1;
+    /* Windows 10 1709 and later; Wine 8 does not export it. */
+    if (GetProcAddress(nt, "NtQueryDirectoryFileEx") &&
+        layer_hook(L"ntdll.dll", "NtQueryDirectoryFileEx", (void *)hk_qdirex,
+                   (void **)&real_qdirex))
+        return -1;
+    if (g_first) {
+        /* No process of this VM was running: a .tmp-* in the store's roots
+         * is a killed copy-up's (or record's). */
+        int in = layer_enter();
+        clean_tmp(g_files, g_files_len);
+        clean_tmp(g_orig, g_orig_len);
+        clean_tmp(g_del, g_del_len);
+        if (in)
+            layer_leave();
+    }
     g_on = 1;
     return 0;
 }

@@ -16,6 +16,10 @@ printf '0123456789' >"$H/t.txt"
 printf 'del' >"$H/del.txt"
 printf 'ren' >"$H/ren.txt"
 printf 'hd' >"$H/hdir-file.txt"
+printf 'dp' >"$H/dp.txt"
+printf 'dp2' >"$H/dp2.txt"
+mkdir -p "$H/a long directory name"
+printf 'longhost' >"$H/a long directory name/a-long-file-name.txt"
 for i in $(seq 1 30); do printf "$i" >"$H/many/n$i.dat"; done
 
 plume create a
@@ -23,6 +27,16 @@ ok "create VM a" test "$RC" = 0
 plume create b
 ok "create VM b" test "$RC" = 0
 probe() { local vm=$1; shift; plume run "$vm" -- "$B\\t_file.exe" "$@"; OUT=${OUT//$'\r'/}; }
+ORIG="$ROOT_UNIX/vms/a/origin/C/plume-ftest"       # VM a's origin records
+DEL="$ROOT_UNIX/vms/a/deleted/C/plume-ftest"       # VM a's deletion markers
+# Origin records (docs/ns-file.md): 24 bytes, "PLOR", version 1, the host
+# file's LastWriteTime (FILETIME) and size.
+is_rec() { [ -f "$1" ] && [ "$(stat -c %s "$1")" = 24 ] && [ "$(head -c 4 "$1")" = PLOR ] &&
+    [ "$(od -An -tu4 -j4 -N4 "$1" | tr -d ' ')" = 1 ]; }
+rec_size() { od -An -td8 -j16 -N8 "$1" | tr -d ' '; }
+rec_time() { od -An -td8 -j8 -N8 "$1" | tr -d ' '; }
+host_ft() { local t; t=$(stat -c %.9Y "$1"); echo $(( (${t%.*} + 11644473600) * 10000000 + 10#${t#*.} / 100 )); }
+near() { local d=$(( $1 - $2 )); [ "${d#-}" -le 20000000 ]; }   # within 2 s
 
 # Reads of untouched host files read the host file in place.
 probe a read "$D\\f.txt"
@@ -36,6 +50,13 @@ ok "write: the VM reads its new content" has "$OUT" "read: content=\[newdata\]"
 ok "write: the host file is unchanged" test "$(cat "$H/f.txt")" = hostdata
 ok "write: the private copy is in the store" test "$(cat "$FILES/f.txt" 2>/dev/null)" = newdata
 ok "write: no temporary copy left" test -z "$(ls -A "$ROOT_UNIX/vms/a/files" | grep tmp)"
+ok "origin: a record of the host file after the copy-up" is_rec "$ORIG/f.txt"
+ok "origin: the host's size (8)" test "$(rec_size "$ORIG/f.txt")" = 8
+ok "origin: the host's LastWriteTime" near "$(rec_time "$ORIG/f.txt")" "$(host_ft "$H/f.txt")"
+ok "origin: no temporary record left" test -z "$(ls -A "$ROOT_UNIX/vms/a/origin" | grep tmp)"
+ORIG_F=$(od -An -tx1 "$ORIG/f.txt")
+probe a write "$D\\f.txt" longer-newdata
+ok "origin: a later write of the VM keeps the record" test "$(od -An -tx1 "$ORIG/f.txt")" = "$ORIG_F"
 
 # Append, overwrite in place, truncate.
 probe a append "$D\\g.txt" MORE read "$D\\g.txt"
@@ -51,6 +72,7 @@ probe a write "$D\\new.txt" fresh read "$D\\new.txt" write "$D\\sub\\n2.txt" n2
 ok "create: the VM reads the new file" has "$OUT" "read: content=\[fresh\]"
 ok "create: not on the host" test ! -e "$H/new.txt" -a ! -e "$H/sub/n2.txt"
 ok "create: in the store" test "$(cat "$FILES/new.txt" 2>/dev/null)" = fresh
+ok "create: a new file has no origin record" test ! -e "$ORIG/new.txt" -a ! -e "$ORIG/sub/n2.txt"
 probe a write "$D\\nodir\\x.txt" x
 ok "create under a missing directory fails (path not found)" has "$OUT" "write: error=3"
 
@@ -60,15 +82,39 @@ ok "delete: ok" has "$OUT" "delete: ok"
 ok "delete: gone in the VM" has "$OUT" "exists: no error=2"
 ok "delete: read fails with not found" has "$OUT" "read: error=2"
 ok "delete: still on the host" test "$(cat "$H/del.txt")" = del
-ok "delete: a marker in the store" test -f "$ROOT_UNIX/vms/a/deleted/C/plume-ftest/del.txt"
+ok "delete: a marker in the store" test -f "$DEL/del.txt"
+ok "delete: the marker carries the host's record" is_rec "$DEL/del.txt"
+ok "delete: the marker's size (3)" test "$(rec_size "$DEL/del.txt")" = 3
+ok "delete: the marker's LastWriteTime" near "$(rec_time "$DEL/del.txt")" "$(host_ft "$H/del.txt")"
 probe a write "$D\\del.txt" reborn read "$D\\del.txt"
 ok "delete then re-create: the new file" has "$OUT" "read: content=\[reborn\]"
 ok "re-create: host unchanged" test "$(cat "$H/del.txt")" = del
 probe a delete "$D\\f.txt" exists "$D\\f.txt"
 ok "delete of a copied-up file: gone in the VM" has "$OUT" "exists: no error=2"
+ok "delete of a copied-up file: the marker carries the origin record" test "$(od -An -tx1 "$DEL/f.txt" 2>/dev/null)" = "$ORIG_F"
+ok "delete of a copied-up file: the origin record moved to the marker" test ! -e "$ORIG/f.txt"
 ok "delete of a copied-up file: host unchanged" test "$(cat "$H/f.txt")" = hostdata
 probe a write "$D\\f.txt" third read "$D\\f.txt"
 ok "delete of a copied-up file then re-create" has "$OUT" "read: content=\[third\]"
+
+# The delete disposition is acted on at the close, and can be set back.
+probe a dispo "$D\\dp.txt" 10 exists "$D\\dp.txt"
+ok "disposition TRUE then FALSE (host file): ok" has "$OUT" "dispo: ok"
+ok "disposition TRUE then FALSE (host file): still there" has "$OUT" "exists: yes"
+ok "disposition TRUE then FALSE: no marker" test ! -e "$DEL/dp.txt"
+probe a dispo "$D\\dp.txt" 1 exists "$D\\dp.txt"
+ok "disposition TRUE (host file): gone after the close" has "$OUT" "exists: no error=2"
+ok "disposition TRUE (host file): a marker with the record" is_rec "$DEL/dp.txt"
+probe a append "$D\\dp2.txt" X dispoex "$D\\dp2.txt" 1101110 exists "$D\\dp2.txt" read "$D\\dp2.txt"
+ok "DispositionEx TRUE..FALSE on a copied-up file: ok" has "$OUT" "dispoex: ok"
+ok "DispositionEx TRUE..FALSE on a copied-up file: still there" has "$OUT" "read: content=\[dp2X\]"
+ok "DispositionEx set back: no marker, the origin record stays" test ! -e "$DEL/dp2.txt" -a -e "$ORIG/dp2.txt"
+probe a dispoex "$D\\dp2.txt" 01 exists "$D\\dp2.txt"
+ok "DispositionEx TRUE on a copied-up file: gone after the close" has "$OUT" "exists: no error=2"
+ok "DispositionEx TRUE on a copied-up file: the private copy is gone" test ! -e "$FILES/dp2.txt"
+ok "DispositionEx TRUE on a copied-up file: the marker has the origin record" test "$(rec_size "$DEL/dp2.txt" 2>/dev/null)" = 3
+probe a dispo "$D\\many" 1
+ok "disposition on a non-empty directory is refused" has "$OUT" "dispo: status=0xc0000101"
 
 # Rename: a delete plus a create.
 probe a rename "$D\\ren.txt" "$D\\ren2.txt" exists "$D\\ren.txt" read "$D\\ren2.txt"
@@ -76,10 +122,22 @@ ok "rename: ok" has "$OUT" "rename: ok"
 ok "rename: the old name is gone in the VM" has "$OUT" "exists: no error=2"
 ok "rename: the new name has the content" has "$OUT" "read: content=\[ren\]"
 ok "rename: the host keeps the old name only" test -e "$H/ren.txt" -a ! -e "$H/ren2.txt"
+ok "rename: the old name's marker carries the host's record" is_rec "$DEL/ren.txt"
+ok "rename: the record's size (3)" test "$(rec_size "$DEL/ren.txt" 2>/dev/null)" = 3
+ok "rename: no origin record for a name the host lacks" test ! -e "$ORIG/ren2.txt"
 probe a rename "$D\\new.txt" "$D\\sub\\moved.txt" read "$D\\sub\\moved.txt" exists "$D\\new.txt"
 ok "rename of a private file into a host directory" has "$OUT" "read: content=\[fresh\]"
 ok "rename of a private file: old name gone" has "$OUT" "exists: no error=2"
 ok "rename of a private file: nothing on the host" test ! -e "$H/sub/moved.txt"
+
+# Renaming a directory whose view includes the host's: refused (for now).
+probe a rename "$D\\many" "$D\\many2" exists "$D\\many2" exists "$D\\many\\n1.dat"
+ok "rename of a host directory: refused (access denied)" has "$OUT" "rename: error=5"
+ok "rename of a host directory: the old name keeps its entries" has "$OUT" "exists: yes dir=0"
+ok "rename of a host directory: no new name" has "$OUT" "exists: no error=2"
+probe a mkdir "$D\\pdir" write "$D\\pdir\\x.txt" px rename "$D\\pdir" "$D\\pdir2" read "$D\\pdir2\\x.txt"
+ok "rename of a VM's own directory: ok, with its files" has "$OUT" "read: content=\[px\]"
+probe a delete "$D\\pdir2\\x.txt" rmdir "$D\\pdir2"
 
 # Directories: delete needs an empty view; re-create shows an empty one.
 probe a rmdir "$D\\sub"
@@ -88,17 +146,24 @@ probe a delete "$D\\sub\\k.txt" delete "$D\\sub\\n2.txt" delete "$D\\sub\\moved.
 ok "rmdir once empty in the VM: ok" has "$OUT" "rmdir: ok"
 ok "rmdir: gone in the VM" has "$OUT" "exists: no error=2"
 ok "rmdir: the host directory and its file remain" test -f "$H/sub/k.txt"
+ok "rmdir: a directory's marker is an empty file" test -f "$DEL/sub" -a ! -s "$DEL/sub"
 probe a mkdir "$D\\sub" list "$D\\sub\\*" read "$D\\sub\\k.txt"
 ok "re-created directory is empty (the host's is hidden)" has "$OUT" "list: 2 entries: \. \.\.$"
 ok "re-created directory: the host's file is not found" has "$OUT" "read: error=2"
 
 # Merged listings: host + private - deleted, no duplicates, wildcards.
 probe a list "$D\\*"
-ok "listing: merged, minus deleted, no duplicates" has "$OUT" "list: 10 entries: \. \.\. del.txt f.txt g.txt hdir-file.txt many ren2.txt sub t.txt$"
+ok "listing: merged, minus deleted, no duplicates" has "$OUT" "list: 11 entries: \. \.\. a long directory name del.txt f.txt g.txt hdir-file.txt many ren2.txt sub t.txt$"
 probe a list "$D\\*.txt"
 ok "listing with a wildcard" has "$OUT" "list: 6 entries: del.txt f.txt g.txt hdir-file.txt ren2.txt t.txt$"
 probe a list "$D\\many\\n1*.dat"
 ok "listing: wildcard in a host-only directory" has "$OUT" "list: 11 entries: n1.dat n10.dat n11.dat"
+probe a qdirex "$D\\*.txt"
+if has "$OUT" "not exported"; then
+    ok "NtQueryDirectoryFileEx: not exported by this ntdll (Wine 8), nothing to hook" true
+else
+    ok "NtQueryDirectoryFileEx: the merged listing" has "$OUT" "qdirex: 6 entries: del.txt f.txt g.txt hdir-file.txt ren2.txt t.txt$"
+fi
 probe a write "$D\\many\\n5.dat" five write "$D\\many\\n99.dat" new delete "$D\\many\\n7.dat" list "$D\\many\\*"
 ok "listing of 30 host + 1 private - 1 deleted, one copied up" has "$OUT" "list: 32 entries: \. \.\. n1.dat"
 ok "listing: the deleted entry is absent" lacks "$OUT" " n7.dat"
@@ -111,6 +176,20 @@ ok "VM b reads the host version" has "$OUT" "read: content=\[hostdata\]"
 ok "VM b sees the file VM a deleted" has "$OUT" "exists: yes"
 ok "VM b does not see VM a's new file" has "$OUT" "exists: no error=2"
 ok "VM b lists the host directory" has "$OUT" "list: 3 entries: \. \.\. k.txt$"
+
+# 8.3 short names reach the private copy (and never the store).
+LD="$D\\a long directory name"
+probe a write "$LD\\a-long-file-name.txt" longvm short "$LD\\a-long-file-name.txt"
+SP=$(sed -n 's/^short: //p' <<<"$OUT")
+ok "short name: got one ($SP)" has "$SP" "~"
+probe a read "$SP" stat "$SP"
+ok "short name of a copied-up file: the private copy" has "$OUT" "read: content=\[longvm\]"
+ok "short name: the private size" has "$OUT" "stat: yes dir=0 size=6"
+probe b read "$SP"
+ok "short name in another VM: the host file" has "$OUT" "read: content=\[longhost\]"
+SR=$("$WINE" "$PLUME_BIN/t_file.exe" short 'C:\plume-tests\file\vms\a\vm.conf' | sed -n 's/^short: //p' | tr -d '\r')
+probe a read "$SR"
+ok "short name of the store ($SR): hidden too" has "$OUT" "read: error=3"
 
 # Every spelling reaches the same virtual file (VM a's private f.txt).
 probe a nt '\??\C:\plume-ftest\f.txt' nt '\??\c:\PLUME-FTEST\F.TXT' nt '\??\C:\plume-ftest\f.txt::$DATA' \
@@ -178,8 +257,11 @@ for i in 1 2 3; do
     fi
 done
 ok "killed copy-ups: $tries tries, no torn private copy" test "$torn" = 0
+for r in files origin deleted; do : >"$ROOT_UNIX/vms/a/$r/.tmp-00000000dead0001"; done
 probe a read "$D\\g.txt"
 ok "the VM still works after the kills" has "$OUT" "read: content=\[XtherMORE\]"
+ok "stale .tmp-* of killed copy-ups are gone once the VM starts again" \
+    test -z "$(for r in files origin deleted; do ls -A "$ROOT_UNIX/vms/a/$r"; done | grep '^\.tmp-')"
 rm -f "$H/big.bin"
 
 plume stop a

@@ -262,5 +262,48 @@ int main(void)
         }
         CHECK(ok);
     }
+    {
+        /* ntp_tilde_next */
+        uint16_t t[128];
+        size_t e = 0, n = u16("\\??\\C:\\PROGRA~1\\a\\LONGNA~2.TXT:s~1", t);
+        unit_ctx = "tilde";
+        CHECK_EQ_INT(ntp_tilde_next(t, n, 0, &e), 7);
+        CHECK_EQ_INT(e, 15);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, e, &e), 18);
+        CHECK_EQ_INT(e, 30);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, e, &e), n); /* not in the stream */
+        n = u16("\\??\\C:\\a\\b", t);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, 0, &e), n);
+        n = u16("\\??\\C:\\", t);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, 0, &e), n);
+        n = u16("\\??\\C:\\~", t);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, 0, &e), 7);
+        CHECK_EQ_INT(e, 8);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, 100, &e), n);
+        CHECK_EQ_INT(ntp_tilde_next(NULL, 0, 0, &e), 0);
+        n = u16("\\??\\C", t);
+        CHECK_EQ_INT(ntp_tilde_next(t, n, 0, &e), n);
+        /* any input: in bounds */
+        uint32_t x = 7;
+        for (int k = 0; k < 20000; k++) {
+            static const char al[] = "\\~:a";
+            size_t m = 8 + k % 24;
+            u16("\\??\\C:\\", t);
+            for (size_t j = 7; j < m; j++) {
+                x = x * 1103515245u + 12345u;
+                t[j] = (uint16_t)al[(x >> 16) % 4];
+            }
+            size_t at = 0, guard = 0;
+            for (;;) {
+                size_t c = ntp_tilde_next(t, m, at, &e);
+                if (c >= m)
+                    break;
+                CHECK(c >= at && e > c && e <= m && t[c] != '\\');
+                at = e;
+                if (++guard > m)
+                    break;
+            }
+        }
+    }
     return UNIT_REPORT();
 }

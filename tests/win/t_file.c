@@ -6,6 +6,12 @@
  *   delete P | mkdir P | rmdir P | rename A B | link A B | exists P
  *   list PATTERN | stat P | name P | nt NTPATH | ntattr NTPATH
  *   rel DIR NAME | map P | byid P | ntcreate NTPATH | vol NTPATH
+ *   dispo P SEQ      open P for DELETE, set the delete disposition to each
+ *                    digit of SEQ in turn (1 TRUE, 0 FALSE), then close
+ *   dispoex P SEQ    the same with FileDispositionInformationEx
+ *   short P          GetShortPathNameW of P
+ *   qdirex PATTERN   a listing through NtQueryDirectoryFileEx (when ntdll
+ *                    exports it)
  *
  * Exit status: 0 (each line says how the operation went). */
 #include <windows.h>
@@ -317,6 +323,95 @@ int wmain(int argc, wchar_t **argv)
             QueryPerformanceCounter(&t1);
             printf("%ls: %.1f us\n", op,
                    (double)(t1.QuadPart - t0.QuadPart) * 1e6 / (double)f0.QuadPart / n);
+        } else if (!wcscmp(op, L"dispo") || !wcscmp(op, L"dispoex")) {
+            i += 2;
+            int ex = !wcscmp(op, L"dispoex");
+            HANDLE h = CreateFileW(a, DELETE | FILE_READ_ATTRIBUTES,
+                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                                   OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+            if (h == INVALID_HANDLE_VALUE) {
+                err(ex ? "dispoex" : "dispo", GetLastError());
+                continue;
+            }
+            int bad = 0;
+            for (const wchar_t *c = b; *c; c++) {
+                IO_STATUS_BLOCK io;
+                ULONG v = *c == L'1' ? 1 : 0;
+                NTSTATUS st = NtSetInformationFile(h, &io, &v, ex ? 4 : 1,
+                                                   (FILE_INFORMATION_CLASS)(ex ? 64 : 13));
+                if (st < 0) {
+                    nterr(ex ? "dispoex" : "dispo", st);
+                    bad = 1;
+                    break;
+                }
+            }
+            CloseHandle(h);
+            if (!bad)
+                printf("%ls: ok\n", op);
+        } else if (!wcscmp(op, L"short")) {
+            i++;
+            wchar_t buf[1024];
+            if (GetShortPathNameW(a, buf, 1024))
+                printf("short: %ls\n", buf);
+            else
+                err("short", GetLastError());
+        } else if (!wcscmp(op, L"qdirex")) {
+            /* NtQueryDirectoryFileEx on the directory of PATTERN, with its
+             * last component as the mask: names, sorted */
+            i++;
+            typedef NTSTATUS(NTAPI * qdex_fn)(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID,
+                                              PIO_STATUS_BLOCK, PVOID, ULONG, ULONG, ULONG,
+                                              PUNICODE_STRING);
+            qdex_fn q = (qdex_fn)(void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+                                                      "NtQueryDirectoryFileEx");
+            if (!q) {
+                printf("qdirex: not exported\n");
+                continue;
+            }
+            wchar_t dir[1024];
+            wcsncpy(dir, a, 1023);
+            dir[1023] = 0;
+            wchar_t *sl = wcsrchr(dir, L'\\');
+            if (!sl)
+                continue;
+            *sl = 0;
+            HANDLE h = CreateFileW(dir, FILE_LIST_DIRECTORY | SYNCHRONIZE,
+                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                                   OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+            if (h == INVALID_HANDLE_VALUE) {
+                err("qdirex", GetLastError());
+                continue;
+            }
+            UNICODE_STRING m;
+            RtlInitUnicodeString(&m, sl + 1);
+            static BYTE qb[65536];
+            wchar_t *names[4096];
+            int n = 0;
+            ULONG flags = 1; /* SL_RESTART_SCAN */
+            IO_STATUS_BLOCK io;
+            while (q(h, NULL, NULL, NULL, &io, qb, sizeof qb, 12 /* FileNamesInformation */, flags,
+                     &m) >= 0) {
+                flags = 0;
+                for (BYTE *e = qb;;) {
+                    ULONG next = *(ULONG *)e, nl = *(ULONG *)(e + 8);
+                    if (n < 4096)
+                        names[n++] = _wcsdup(L"");
+                    free(names[n - 1]);
+                    names[n - 1] = calloc(nl / 2 + 1, 2);
+                    memcpy(names[n - 1], e + 12, nl);
+                    if (!next)
+                        break;
+                    e += next;
+                }
+            }
+            CloseHandle(h);
+            qsort(names, (size_t)n, sizeof names[0], cmpw);
+            printf("qdirex: %d entries:", n);
+            for (int k = 0; k < n; k++) {
+                printf(" %ls", names[k]);
+                free(names[k]);
+            }
+            printf("\n");
         } else if (!wcscmp(op, L"sleep")) {
             i++;
             Sleep((DWORD)_wtoi(a));
