@@ -1,0 +1,1 @@
+# Escape suite (tests/escape): probes and the escape.suite test.
