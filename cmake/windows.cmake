@@ -77,6 +77,11 @@ ExternalProject_Add(native
 foreach(t ${PLUME_UNIT_TESTS})
     add_test(NAME unit.${t} COMMAND ${CMAKE_BINARY_DIR}/native/${t})
 endforeach()
+foreach(t fuzz_x64dec fuzz_hookplan fuzz_vmconfig fuzz_peimport
+        fuzz_ntpath fuzz_regpath fuzz_objname fuzz_scmproto)
+    add_test(NAME fuzz.${t} COMMAND ${CMAKE_BINARY_DIR}/native/${t}_replay
+             ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${t})
+endforeach()
 add_test(NAME unit.x64dec_crosscheck
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/unit/x64dec_crosscheck.sh
                  ${CMAKE_BINARY_DIR}/native/x64dec_crosscheck)
