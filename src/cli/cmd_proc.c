@@ -163,46 +163,17 @@ int cmd_stop(int argc, wchar_t **argv)
         return rc;
     /* Services first: stopped in reverse dependency order, within a bound. */
     DWORD services = svc_shutdown_vm(vm.name, 20000);
-    HANDLE job = vmjob_open(vm.name, JOB_OBJECT_TERMINATE | JOB_OBJECT_QUERY, 0);
-    if (!job) {
-        out("VM '%s' is not running.\n", vm.name);
-        return PLUME_EXIT_OK;
-    }
-    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acct;
-    DWORD start = GetTickCount(), before = 0;
-    if (QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acct, sizeof acct,
-                                  NULL))
-        before = acct.ActiveProcesses;
-    if (before == 0) {
-        CloseHandle(job);
-        out("VM '%s' is not running.\n", vm.name);
-        return PLUME_EXIT_OK;
-    }
-    if (!TerminateJobObject(job, ERROR_PROCESS_ABORTED)) {
-        DWORD e = GetLastError();
-        CloseHandle(job);
+    DWORD before = 0;
+    DWORD e = vmjob_stop(vm.name, STOP_TIMEOUT_MS, &before);
+    if (e == ERROR_TIMEOUT)
+        return fail("stop", "%lu processes of VM '%s' did not end within %d s",
+                    (unsigned long)vmjob_count(vm.name), vm.name, STOP_TIMEOUT_MS / 1000);
+    if (e)
         return fail_win("stop", e, "cannot end the processes of VM '%s'", vm.name);
+    if (before == 0 && services == 0) {
+        out("VM '%s' is not running.\n", vm.name);
+        return PLUME_EXIT_OK;
     }
-    /* Returns only when they are gone. */
-    for (;;) {
-        if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acct,
-                                       sizeof acct, NULL)) {
-            DWORD e = GetLastError();
-            CloseHandle(job);
-            return fail_win("stop", e, "cannot query VM '%s'", vm.name);
-        }
-        if (acct.ActiveProcesses == 0)
-            break;
-        if (GetTickCount() - start > STOP_TIMEOUT_MS) {
-            CloseHandle(job);
-            return fail("stop", "%lu processes of VM '%s' did not end within %d s",
-                        (unsigned long)acct.ActiveProcesses, vm.name, STOP_TIMEOUT_MS / 1000);
-        }
-        /* A process created while we ended the others is ended too. */
-        TerminateJobObject(job, ERROR_PROCESS_ABORTED);
-        Sleep(20);
-    }
-    CloseHandle(job);
     if (services)
         out("Stopped %lu service%s of VM '%s'.\n", (unsigned long)services,
             services == 1 ? "" : "s", vm.name);

@@ -60,3 +60,37 @@ DWORD vmjob_count(const char *vm)
     CloseHandle(job);
     return n;
 }
+
+DWORD vmjob_stop(const char *vm, DWORD timeout_ms, DWORD *ended)
+{
+    *ended = 0;
+    HANDLE job = vmjob_open(vm, JOB_OBJECT_TERMINATE | JOB_OBJECT_QUERY, 0);
+    if (!job)
+        return ERROR_SUCCESS;
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acct;
+    if (QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acct, sizeof acct,
+                                  NULL))
+        *ended = acct.ActiveProcesses;
+    DWORD start = GetTickCount(), e = ERROR_SUCCESS;
+    for (;;) {
+        /* Again each round: a process created meanwhile is ended too. */
+        if (!TerminateJobObject(job, ERROR_PROCESS_ABORTED) && *ended) {
+            e = GetLastError();
+            break;
+        }
+        if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acct,
+                                       sizeof acct, NULL)) {
+            e = GetLastError();
+            break;
+        }
+        if (acct.ActiveProcesses == 0)
+            break;
+        if (GetTickCount() - start > timeout_ms) {
+            e = ERROR_TIMEOUT;
+            break;
+        }
+        Sleep(20);
+    }
+    CloseHandle(job);
+    return e;
+}

@@ -19,5 +19,9 @@ HANDLE vmjob_open(const char *vm, DWORD access, int create);
 DWORD vmjob_pids(HANDLE job, DWORD *pids, DWORD cap, DWORD *count);
 /* Number of live processes of VM `vm` (0 when it is not running). */
 DWORD vmjob_count(const char *vm);
+/* Ends every process of VM `vm` and waits until they are gone, at most
+ * timeout_ms (ERROR_TIMEOUT then). *ended gets how many were running. A VM
+ * that is not running: ERROR_SUCCESS and 0. */
+DWORD vmjob_stop(const char *vm, DWORD timeout_ms, DWORD *ended);
 
 #endif

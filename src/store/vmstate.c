@@ -1176,30 +1176,5 @@ DWORD vs_discard(const vm_info *vm, char *why, size_t whycap)
 
 DWORD vs_stop(const char *name, DWORD timeout_ms, DWORD *ended)
 {
-    *ended = 0;
-    HANDLE job = vmjob_open(name, JOB_OBJECT_TERMINATE | JOB_OBJECT_QUERY, 0);
-    if (!job)
-        return 0;
-    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acct;
-    if (QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acct, sizeof acct,
-                                  NULL))
-        *ended = acct.ActiveProcesses;
-    DWORD start = GetTickCount(), e = 0;
-    for (;;) {
-        TerminateJobObject(job, ERROR_PROCESS_ABORTED);
-        if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acct,
-                                       sizeof acct, NULL)) {
-            e = GetLastError();
-            break;
-        }
-        if (acct.ActiveProcesses == 0)
-            break;
-        if (GetTickCount() - start > timeout_ms) {
-            e = ERROR_TIMEOUT;
-            break;
-        }
-        Sleep(20);
-    }
-    CloseHandle(job);
-    return e;
+    return vmjob_stop(name, timeout_ms, ended);
 }

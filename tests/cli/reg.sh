@@ -127,13 +127,23 @@ vmt=$(sed -n 's/^bench ns=//p' <<<"$OUT")
 echo "bench: open+query+close of an untouched key: native ${nat} ns, VM ${vmt} ns"
 ok "bench ran" test -n "$nat" -a -n "$vmt"
 
-# plume delete removes a's private registry state.
+# plume delete removes a's private registry state: the key named by a's
+# tag (src/core/jobname.c: FNV-1a of the lower-cased store root, UTF-16).
+# Other tests' VMs named a have other tags.
+tag=$(python3 -c '
+import sys
+h = 2166136261
+for ch in sys.argv[1].rstrip("\\/").lower().replace("/", "\\"):
+    c = ord(ch)
+    for b in (c & 0xff, c >> 8):
+        h = ((h ^ b) * 16777619) & 0xffffffff
+print("%08x.a" % h)' "$PLUME_ROOT")
 host keys 'HKLM\Software\Plume\VMs'
-ok "host: a has private state before delete (control)" grep -q '^subkey [0-9a-f]*\.a$' <<<"$OUT"
+ok "host: a has private state ($tag) before delete (control)" grep -q "^subkey $tag\$" <<<"$(tr -d '\r' <<<"$OUT")"
 plume delete a
 ok "delete a" test "$RC" = 0
 host keys 'HKLM\Software\Plume\VMs'
-ok "host: a's private registry state is gone" lacks "$OUT" '^subkey [0-9a-f]*\.a$'
+ok "host: a's private registry state ($tag) is gone" lacks "$(tr -d '\r' <<<"$OUT")" "^subkey $tag\$"
 plume create a
 vm a get "$K\\VmKey\\Deep" dv
 ok "a re-created: starts from the host again" has "$OUT" "missing dv"
