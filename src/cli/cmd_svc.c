@@ -627,3 +627,207 @@ done:
     CloseHandle(s.pipe);
     return rc;
 }
+
+/* --- plume install / uninstall: a host service per VM ------------------------------
+ * "Plume VM NAME", registered with the host's SCM (plume.exe runs outside
+ * every VM: its SCM calls are the host's). Its process is plume.exe
+ * service-host NAME ROOT: on start it runs `plume start NAME`, on stop and
+ * at host shutdown `plume stop NAME` (child processes of the same plume.exe,
+ * with PLUME_ROOT = the store the VM was installed from). */
+static const char install_help[] =
+    "Usage: plume install VM\n"
+    "Registers the host service \"Plume VM <VM>\" (automatic start) that starts\n"
+    "VM at host boot (plume start) and stops it at host shutdown (plume stop).\n"
+    "Needs the right to create services on the host.\n\n"
+    "Exit code: 0; 1 when the service cannot be registered (e.g. it exists).\n";
+static const char uninstall_help[] =
+    "Usage: plume uninstall VM\n"
+    "Stops and removes the host service \"Plume VM <VM>\" (the VM itself is\n"
+    "stopped too when the service was running).\n\n"
+    "Exit code: 0; 1 when there is no such service or it cannot be removed.\n";
+
+static void host_service_name(const char *vm, wchar_t *out, size_t cap)
+{
+    wchar_t w[128];
+    MultiByteToWideChar(CP_UTF8, 0, vm, -1, w, 128);
+    w[127] = 0;
+    _snwprintf(out, cap, L"Plume VM %ls", w);
+    out[cap - 1] = 0;
+}
+
+int cmd_install(int argc, wchar_t **argv)
+{
+    if (wants_help(argc, argv)) {
+        out("%s", install_help);
+        return PLUME_EXIT_OK;
+    }
+    if (argc != 2 || argv[1][0] == L'-')
+        return usage_error("install", argc < 2 ? "no VM given" : "unexpected arguments");
+    char name[128];
+    vm_info vm;
+    to_utf8(argv[1], name, sizeof name);
+    DWORD e = store_find(name, &vm);
+    if (e == ERROR_NOT_FOUND)
+        return fail("install", "no VM named '%s'", name);
+    if (e)
+        return fail_win("install", e, "cannot read VM '%s'", name);
+    wchar_t exe[MAX_PATH], root[STORE_PATH_MAX], svcname[160], cmd[MAX_PATH + STORE_PATH_MAX + 200];
+    if (!GetModuleFileNameW(NULL, exe, MAX_PATH) || (e = store_root(root, STORE_PATH_MAX)) != 0)
+        return fail_win("install", e ? e : GetLastError(), "cannot find plume.exe or the store");
+    host_service_name(vm.name, svcname, 160);
+    wchar_t wvm[128];
+    MultiByteToWideChar(CP_UTF8, 0, vm.name, -1, wvm, 128);
+    _snwprintf(cmd, sizeof cmd / sizeof *cmd, L"\"%ls\" service-host \"%ls\" \"%ls\"", exe, wvm, root);
+    cmd[sizeof cmd / sizeof *cmd - 1] = 0;
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
+    if (!scm)
+        return fail_win("install", GetLastError(), "cannot open the host's service manager");
+    SC_HANDLE s = CreateServiceW(scm, svcname, svcname, SERVICE_ALL_ACCESS,
+                                 SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
+                                 SERVICE_ERROR_NORMAL, cmd, NULL, NULL, NULL, NULL, NULL);
+    e = s ? 0 : GetLastError();
+    if (s) {
+        wchar_t desc[256];
+        _snwprintf(desc, 256, L"Starts the Plume VM '%ls' at boot and stops it at shutdown.", wvm);
+        desc[255] = 0;
+        SERVICE_DESCRIPTIONW d = { desc };
+        ChangeServiceConfig2W(s, SERVICE_CONFIG_DESCRIPTION, &d);
+        CloseServiceHandle(s);
+    }
+    CloseServiceHandle(scm);
+    if (e)
+        return fail_win("install", e, "cannot register the host service for VM '%s'", vm.name);
+    char sn[200];
+    out("Installed host service '%s': VM '%s' starts at host boot.\n", to_utf8(svcname, sn, sizeof sn),
+        vm.name);
+    return PLUME_EXIT_OK;
+}
+
+int cmd_uninstall(int argc, wchar_t **argv)
+{
+    if (wants_help(argc, argv)) {
+        out("%s", uninstall_help);
+        return PLUME_EXIT_OK;
+    }
+    if (argc != 2 || argv[1][0] == L'-')
+        return usage_error("uninstall", argc < 2 ? "no VM given" : "unexpected arguments");
+    char name[128], sn[200];
+    to_utf8(argv[1], name, sizeof name);
+    wchar_t svcname[160];
+    vm_info vm;
+    host_service_name(store_find(name, &vm) == 0 ? vm.name : name, svcname, 160);
+    to_utf8(svcname, sn, sizeof sn);
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    if (!scm)
+        return fail_win("uninstall", GetLastError(), "cannot open the host's service manager");
+    SC_HANDLE s = OpenServiceW(scm, svcname, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE);
+    DWORD e = s ? 0 : GetLastError();
+    if (s) {
+        SERVICE_STATUS st;
+        if (ControlService(s, SERVICE_CONTROL_STOP, &st)) {
+            /* plume stop runs in the service: wait for it (bounded). */
+            for (int i = 0; i < 600 && QueryServiceStatus(s, &st) &&
+                            st.dwCurrentState != SERVICE_STOPPED; i++)
+                Sleep(100);
+        }
+        if (!DeleteService(s))
+            e = GetLastError();
+        CloseServiceHandle(s);
+    }
+    CloseServiceHandle(scm);
+    if (e == ERROR_SERVICE_DOES_NOT_EXIST)
+        return fail("uninstall", "no host service '%s'", sn);
+    if (e)
+        return fail_win("uninstall", e, "cannot remove the host service '%s'", sn);
+    out("Removed host service '%s'.\n", sn);
+    return PLUME_EXIT_OK;
+}
+
+/* The host service's process: plume.exe service-host VM ROOT (hidden). */
+static wchar_t g_host_vm[128];
+static SERVICE_STATUS_HANDLE g_host_h;
+static HANDLE g_host_stop;
+static SERVICE_STATUS g_host_st;
+
+static void host_report(DWORD state, DWORD hint)
+{
+    static DWORD cp;
+    g_host_st.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    g_host_st.dwCurrentState = state;
+    g_host_st.dwControlsAccepted =
+        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+    g_host_st.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : ++cp;
+    g_host_st.dwWaitHint = hint;
+    SetServiceStatus(g_host_h, &g_host_st);
+}
+
+/* Runs plume.exe VERB VM and waits; its exit code. */
+static DWORD host_plume(const wchar_t *verb)
+{
+    wchar_t exe[MAX_PATH], cmd[MAX_PATH + 300];
+    GetModuleFileNameW(NULL, exe, MAX_PATH);
+    _snwprintf(cmd, MAX_PATH + 300, L"\"%ls\" %ls \"%ls\"", exe, verb, g_host_vm);
+    cmd[MAX_PATH + 299] = 0;
+    STARTUPINFOW si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    PROCESS_INFORMATION pi;
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi))
+        return GetLastError();
+    /* Keep the host's SCM informed while it runs. */
+    while (WaitForSingleObject(pi.hProcess, 1000) == WAIT_TIMEOUT)
+        host_report(g_host_st.dwCurrentState, 5000);
+    DWORD code = 1;
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+    return code;
+}
+
+static DWORD WINAPI host_handler(DWORD control, DWORD type, void *data, void *ctx)
+{
+    (void)type; (void)data; (void)ctx;
+    if (control == SERVICE_CONTROL_STOP || control == SERVICE_CONTROL_SHUTDOWN) {
+        host_report(SERVICE_STOP_PENDING, 30000);
+        SetEvent(g_host_stop);
+        return NO_ERROR;
+    }
+    return control == SERVICE_CONTROL_INTERROGATE ? NO_ERROR : ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+static void WINAPI host_main(DWORD argc, wchar_t **argv)
+{
+    g_host_h = RegisterServiceCtrlHandlerExW(argc ? argv[0] : L"", host_handler, NULL);
+    if (!g_host_h)
+        return;
+    g_host_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+    host_report(SERVICE_START_PENDING, 30000);
+    DWORD code = host_plume(L"start");
+    /* A VM whose auto-start service failed still runs: the service runs,
+     * the failure is in its service-specific exit code. */
+    g_host_st.dwWin32ExitCode = code ? ERROR_SERVICE_SPECIFIC_ERROR : 0;
+    g_host_st.dwServiceSpecificExitCode = code;
+    host_report(SERVICE_RUNNING, 0);
+    WaitForSingleObject(g_host_stop, INFINITE);
+    host_report(SERVICE_STOP_PENDING, 30000);
+    host_plume(L"stop");
+    g_host_st.dwWin32ExitCode = 0;
+    g_host_st.dwServiceSpecificExitCode = 0;
+    host_report(SERVICE_STOPPED, 0);
+}
+
+int cmd_service_host(int argc, wchar_t **argv)
+{
+    if (argc != 3)
+        return usage_error("service-host", "VM and store root expected (used by the host service)");
+    wcsncpy(g_host_vm, argv[1], 127);
+    SetEnvironmentVariableW(L"PLUME_ROOT", argv[2]);
+    wchar_t svcname[160];
+    char name[128];
+    host_service_name(to_utf8(argv[1], name, sizeof name), svcname, 160);
+    SERVICE_TABLE_ENTRYW table[] = { { svcname, host_main }, { NULL, NULL } };
+    if (!StartServiceCtrlDispatcherW(table))
+        return fail_win("service-host", GetLastError(),
+                        "not started by the host's service manager (see plume install)");
+    return PLUME_EXIT_OK;
+}

@@ -1,5 +1,6 @@
 /* plume.exe: light, OS-level virtual machines for Windows. */
 #include "cli.h"
+#include "svcctl.h"
 
 #include <stdio.h>
 #include <wchar.h>
@@ -19,6 +20,9 @@ static const struct {
     { L"start",  cmd_start,  "start a VM: its service manager and auto-start services" },
     { L"stop",   cmd_stop,   "end all of a VM's processes" },
     { L"svc",    cmd_svc,    "manage a VM's services from the host" },
+    { L"install", cmd_install, "register a host service that starts a VM at boot" },
+    { L"uninstall", cmd_uninstall, "remove a VM's host service" },
+    { L"service-host", cmd_service_host, NULL },   /* the host service's process */
     { L"diff",   cmd_diff,   "show a VM's changes against the host" },
     { L"commit", cmd_commit, "apply a VM's changes to the host" },
     { L"discard", cmd_discard, "drop all of a VM's changes" },
@@ -31,7 +35,9 @@ static void help(void)
         "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         char name[32];
-        out("  %-8s %s\n", to_utf8(commands[i].name, name, sizeof name), commands[i].summary);
+        if (commands[i].summary)   /* internal commands have none */
+            out("  %-9s %s\n", to_utf8(commands[i].name, name, sizeof name),
+                commands[i].summary);
     }
     out("\n'plume COMMAND --help' tells more about one command.\n"
         "State lives under %%PLUME_ROOT%% (default %%ProgramData%%\\Plume).\n");

@@ -13,4 +13,10 @@
  * ending the VM's processes. */
 DWORD svc_shutdown_vm(const char *vm, DWORD timeout_ms);
 
+/* plume install VM, plume uninstall VM, and the hidden plume service-host
+ * VM ROOT (the host service's process): cmd_svc.c. Registered in main.c. */
+int cmd_install(int argc, wchar_t **argv);
+int cmd_uninstall(int argc, wchar_t **argv);
+int cmd_service_host(int argc, wchar_t **argv);
+
 #endif

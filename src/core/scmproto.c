@@ -183,6 +183,27 @@ void scm_entries_end(scm_writer *w)
     w->entries_at = 0;
 }
 
+void scm_put_actions(scm_writer *w, uint32_t reset, uint32_t count, const uint32_t *pairs)
+{
+    if (count > SCM_MAX_ACTIONS) {
+        w->bad = 1;
+        return;
+    }
+    put_u32raw(w, SCM_F_ACTIONS);
+    put_u32raw(w, 8 + 8 * count);
+    put_u32raw(w, reset);
+    put_u32raw(w, count);
+    for (uint32_t i = 0; i < 2 * count; i++)
+        put_u32raw(w, pairs[i]);
+}
+
+void scm_put_bytes(scm_writer *w, uint32_t tag, const void *p, uint32_t n)
+{
+    put_u32raw(w, tag);
+    put_u32raw(w, n);
+    put_raw(w, p, n);
+}
+
 size_t scm_end(scm_writer *w)
 {
     if (w->bad || w->entries_at)
@@ -330,6 +351,23 @@ int scm_decode(const uint8_t *buf, size_t n, scm_msg *m)
                 return -1;
             read_status(p, &m->status);
             break;
+        case SCM_F_ACTIONS: {
+            if (size < 8)
+                return -1;
+            uint32_t count = rd32(p + 4);
+            if (count > SCM_MAX_ACTIONS || size != 8 + 8 * count)
+                return -1;
+            m->fa_reset = rd32(p);
+            m->fa_count = count;
+            m->actions = p + 8;
+            break;
+        }
+        case SCM_F_SD:
+            if (size > SCM_MAX_SD)
+                return -1;
+            m->sd = p;
+            m->sd_size = size;
+            break;
         case SCM_F_ENTRIES: {
             if (size < 4)
                 return -1;
@@ -352,6 +390,15 @@ int scm_decode(const uint8_t *buf, size_t n, scm_msg *m)
         }
     }
     return 0;
+}
+
+void scm_action(const scm_msg *m, uint32_t i, uint32_t *type, uint32_t *delay)
+{
+    *type = *delay = 0;
+    if (!m->actions || i >= m->fa_count)
+        return;
+    *type = rd32(m->actions + 8 * i);
+    *delay = rd32(m->actions + 8 * i + 4);
 }
 
 int scm_next_entry(const scm_msg *m, uint32_t *off, scm_entry *e)

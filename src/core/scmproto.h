@@ -59,6 +59,18 @@ enum {
     SCM_OP_HELLO,          /* service -> manager: token, pid; reply: name, args */
     SCM_OP_CTRL,           /* manager -> service: name, control; reply: err */
     SCM_OP_EXIT,           /* manager -> service: every service stopped */
+    SCM_OP_RUN,            /* manager -> service: name, args, seq: start another
+                              service of the process's table (share process);
+                              reply: seq, err */
+    /* More client requests (appended: the numbers above never change). */
+    SCM_OP_WAIT,           /* handle, state (a SERVICE_NOTIFY_* mask), seq (the
+                              last change seen, 0 first) -> status, seq, name:
+                              returns when a state of the mask is reached or the
+                              service changed after seq (no polling) */
+    SCM_OP_LOCK,           /* handle (manager) -> handle (the lock) */
+    SCM_OP_UNLOCK,         /* handle (the lock) */
+    SCM_OP_LOCK_STATUS,    /* handle (manager) -> state (1 locked), name (owner),
+                              exitcode (seconds held) */
     SCM_OP_MAX
 };
 
@@ -68,14 +80,23 @@ enum {
     SCM_F_CONTROL, SCM_F_STATE, SCM_F_PID, SCM_F_STATUS, SCM_F_TOKEN_LO, SCM_F_TOKEN_HI,
     SCM_F_NAME, SCM_F_DISPLAY, SCM_F_PATH, SCM_F_GROUP, SCM_F_DEPS, SCM_F_ACCOUNT,
     SCM_F_PASSWORD, SCM_F_ARGS, SCM_F_DESC, SCM_F_ENTRIES, SCM_F_EXITCODE,
+    SCM_F_ACTIONS,   /* failure actions: u32 reset period (s), u32 count, then
+                        count x (u32 SC_ACTION_TYPE, u32 delay ms); count <= 64 */
+    SCM_F_REBOOTMSG, SCM_F_COMMAND, /* strings of the failure actions */
+    SCM_F_DELAYED,   /* u32: delayed auto-start */
+    SCM_F_SEQ,       /* u32: a sequence number (controls, RUN, WAIT) */
+    SCM_F_SD,        /* bytes: a self-relative security descriptor (<= 64 KiB) */
+    SCM_F_FLAGS,     /* u32: failure actions on non-crash failures */
     SCM_F_MAX
 };
 
 #define SCM_U32_FIELDS(X) X(HANDLE, handle) X(ACCESS, access) X(TYPE, type) \
     X(START, start) X(ERRCTL, errctl) X(TAG, tag) X(CONTROL, control) X(STATE, state) \
-    X(PID, pid) X(TOKEN_LO, token_lo) X(TOKEN_HI, token_hi) X(EXITCODE, exitcode)
+    X(PID, pid) X(TOKEN_LO, token_lo) X(TOKEN_HI, token_hi) X(EXITCODE, exitcode) \
+    X(DELAYED, delayed) X(SEQ, seq) X(FLAGS, flags)
 #define SCM_STR_FIELDS(X) X(NAME, name) X(DISPLAY, display) X(PATH, path) \
-    X(GROUP, group) X(ACCOUNT, account) X(PASSWORD, password) X(DESC, desc)
+    X(GROUP, group) X(ACCOUNT, account) X(PASSWORD, password) X(DESC, desc) \
+    X(REBOOTMSG, rebootmsg) X(COMMAND, command)
 #define SCM_MSZ_FIELDS(X) X(DEPS, deps) X(ARGS, args)
 
 /* SERVICE_STATUS_PROCESS, field by field. */
@@ -98,7 +119,16 @@ typedef struct scm_msg {
     scm_status status;
     const uint8_t *entries; /* the SCM_F_ENTRIES payload (validated) */
     uint32_t entries_size, n_entries;
+    const uint8_t *actions; /* SCM_F_ACTIONS: the pairs (scm_action) */
+    uint32_t fa_reset, fa_count;
+    const uint8_t *sd;      /* SCM_F_SD */
+    uint32_t sd_size;
 } scm_msg;
+
+#define SCM_MAX_ACTIONS 64
+/* In a BOOT entry's status flags: a delayed auto-start service, started later. */
+#define SCM_STATUS_DELAYED 0x80000000u
+#define SCM_MAX_SD 65536u
 
 #define SCM_HAS(m, T) (((m)->has >> SCM_F_##T) & 1u)
 
@@ -129,6 +159,10 @@ void scm_entries_begin(scm_writer *w);
 void scm_put_entry(scm_writer *w, const uint16_t *name, const uint16_t *display,
                    const scm_status *st);
 void scm_entries_end(scm_writer *w);
+/* Failure actions: pairs[2*i] = type, pairs[2*i+1] = delay (count <= 64). */
+void scm_put_actions(scm_writer *w, uint32_t reset, uint32_t count, const uint32_t *pairs);
+/* Raw bytes (SCM_F_SD). */
+void scm_put_bytes(scm_writer *w, uint32_t tag, const void *p, uint32_t n);
 /* Finishes the message: its length, or 0 when it did not fit. */
 size_t scm_end(scm_writer *w);
 
@@ -141,6 +175,8 @@ int scm_decode(const uint8_t *buf, size_t n, scm_msg *m);
 /* Entry i of m's entries list (0 <= i < n_entries), by walking: pass
  * *off = 0 first; returns 0, or -1 at the end. */
 int scm_next_entry(const scm_msg *m, uint32_t *off, scm_entry *e);
+/* Failure action i (< m->fa_count) of a decoded message. */
+void scm_action(const scm_msg *m, uint32_t i, uint32_t *type, uint32_t *delay);
 
 /* Helpers on UTF-16 strings. */
 size_t scm_wlen(const uint16_t *s);

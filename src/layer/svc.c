@@ -303,7 +303,7 @@ ORIG(EnumDependentServicesW); ORIG(GetServiceKeyNameW); ORIG(GetServiceDisplayNa
 ORIG(StartServiceCtrlDispatcherW); ORIG(StartServiceCtrlDispatcherA);
 ORIG(RegisterServiceCtrlHandlerW); ORIG(RegisterServiceCtrlHandlerA);
 ORIG(RegisterServiceCtrlHandlerExW); ORIG(RegisterServiceCtrlHandlerExA);
-ORIG(SetServiceStatus);
+ORIG(SetServiceStatus); ORIG(QueryServiceConfig2A); ORIG(ChangeServiceConfig2A);
 
 typedef SC_HANDLE(WINAPI *open_scm_w)(LPCWSTR, LPCWSTR, DWORD);
 typedef SC_HANDLE(WINAPI *open_scm_a)(LPCSTR, LPCSTR, DWORD);
@@ -773,76 +773,215 @@ static BOOL WINAPI hk_ChangeServiceConfigA(SC_HANDLE h, DWORD type, DWORD start,
     return ok;
 }
 
+/* Length in bytes of a string in the form wanted (terminator included). */
+static DWORD str_bytes(const wchar_t *w, int ansi)
+{
+    if (!w)
+        return 0;
+    return ansi ? (DWORD)WideCharToMultiByte(CP_ACP, 0, w, -1, NULL, 0, NULL, NULL)
+                : (DWORD)((wlen(w) + 1) * sizeof(wchar_t));
+}
+
+/* Copies a string in the form wanted to p: the pointer to it. */
+static void *str_put(uint8_t *p, const wchar_t *w, int ansi)
+{
+    if (ansi)
+        WideCharToMultiByte(CP_ACP, 0, w, -1, (char *)p, (int)str_bytes(w, 1), NULL, NULL);
+    else
+        wcopy((wchar_t *)p, w);
+    return p;
+}
+
+/* QueryServiceConfig2, W or A. */
+static BOOL query_config2(SC_HANDLE h, DWORD level, LPBYTE buf, DWORD size, LPDWORD needed,
+                          int ansi)
+{
+    BOOL ok = FALSE;
+    req r;
+    if (req_begin_h(&r, SCM_OP_QUERY_CONFIG, h, 0))
+        return FALSE;
+    if (req_do(&r) == 0) {
+        DWORD total = 0;
+        const wchar_t *desc = (const wchar_t *)r.m.desc;
+        const wchar_t *reboot = (const wchar_t *)r.m.rebootmsg;
+        const wchar_t *cmd = (const wchar_t *)r.m.command;
+        switch (level) {
+        case SERVICE_CONFIG_DESCRIPTION:
+            total = sizeof(SERVICE_DESCRIPTIONW) + str_bytes(desc, ansi);
+            break;
+        case SERVICE_CONFIG_FAILURE_ACTIONS:
+            total = sizeof(SERVICE_FAILURE_ACTIONSW) + r.m.fa_count * sizeof(SC_ACTION) +
+                    str_bytes(reboot, ansi) + str_bytes(cmd, ansi);
+            break;
+        case SERVICE_CONFIG_DELAYED_AUTO_START_INFO:
+            total = sizeof(SERVICE_DELAYED_AUTO_START_INFO);
+            break;
+        case SERVICE_CONFIG_FAILURE_ACTIONS_FLAG:
+            total = sizeof(SERVICE_FAILURE_ACTIONS_FLAG);
+            break;
+        case SERVICE_CONFIG_SERVICE_SID_INFO:
+            total = sizeof(SERVICE_SID_INFO);
+            break;
+        case SERVICE_CONFIG_PRESHUTDOWN_INFO:
+            total = sizeof(SERVICE_PRESHUTDOWN_INFO);
+            break;
+        default:
+            SetLastError(ERROR_INVALID_LEVEL);
+            goto out;
+        }
+        if (needed)
+            *needed = total;
+        if (!buf || size < total) {
+            SetLastError(ERROR_INSUFFICIENT_BUFFER);
+            goto out;
+        }
+        memset(buf, 0, total);
+        if (level == SERVICE_CONFIG_DESCRIPTION && desc) {
+            ((SERVICE_DESCRIPTIONW *)buf)->lpDescription =
+                str_put(buf + sizeof(SERVICE_DESCRIPTIONW), desc, ansi);
+        } else if (level == SERVICE_CONFIG_FAILURE_ACTIONS) {
+            SERVICE_FAILURE_ACTIONSW *fa = (SERVICE_FAILURE_ACTIONSW *)buf;
+            uint8_t *p = buf + sizeof *fa;
+            fa->dwResetPeriod = r.m.fa_reset;
+            fa->cActions = r.m.fa_count;
+            if (r.m.fa_count) {
+                SC_ACTION *act = (SC_ACTION *)p;
+                for (uint32_t i = 0; i < r.m.fa_count; i++) {
+                    uint32_t t, d;
+                    scm_action(&r.m, i, &t, &d);
+                    act[i].Type = (SC_ACTION_TYPE)t;
+                    act[i].Delay = d;
+                }
+                fa->lpsaActions = act;
+                p += r.m.fa_count * sizeof(SC_ACTION);
+            }
+            if (reboot) {
+                fa->lpRebootMsg = str_put(p, reboot, ansi);
+                p += str_bytes(reboot, ansi);
+            }
+            if (cmd)
+                fa->lpCommand = str_put(p, cmd, ansi);
+        } else if (level == SERVICE_CONFIG_DELAYED_AUTO_START_INFO) {
+            ((SERVICE_DELAYED_AUTO_START_INFO *)buf)->fDelayedAutostart = r.m.delayed != 0;
+        } else if (level == SERVICE_CONFIG_FAILURE_ACTIONS_FLAG) {
+            ((SERVICE_FAILURE_ACTIONS_FLAG *)buf)->fFailureActionsOnNonCrashFailures =
+                r.m.flags != 0;
+        } else if (level == SERVICE_CONFIG_PRESHUTDOWN_INFO) {
+            ((SERVICE_PRESHUTDOWN_INFO *)buf)->dwPreshutdownTimeout = 180000;
+        }
+        ok = TRUE;
+    }
+out:
+    req_end(&r);
+    return ok;
+}
+
 static BOOL WINAPI hk_QueryServiceConfig2W(SC_HANDLE h, DWORD level, LPBYTE buf, DWORD size,
                                            LPDWORD needed)
 {
     PASS(QueryServiceConfig2W, qconfig2_w, h, level, buf, size, needed);
+    BOOL ok = query_config2(h, level, buf, size, needed, 0);
+    return ok;
+}
+
+static BOOL WINAPI hk_QueryServiceConfig2A(SC_HANDLE h, DWORD level, LPBYTE buf, DWORD size,
+                                           LPDWORD needed)
+{
+    PASS(QueryServiceConfig2A, qconfig2_w, h, level, buf, size, needed);
+    BOOL ok = query_config2(h, level, buf, size, needed, 1);
+    return ok;
+}
+
+/* ChangeServiceConfig2, W or A (the A strings converted by the caller's
+ * wrapper below). */
+static BOOL change_config2(SC_HANDLE h, DWORD level, const void *info, int ansi)
+{
     BOOL ok = FALSE;
     req r;
-    if (req_begin_h(&r, SCM_OP_QUERY_CONFIG, h, 0) == 0) {
-        if (req_do(&r) == 0) {
-            DWORD total = 0;
-            const wchar_t *desc = (const wchar_t *)r.m.desc;
-            switch (level) {
-            case SERVICE_CONFIG_DESCRIPTION:
-                total = sizeof(SERVICE_DESCRIPTIONW) +
-                        (desc ? (DWORD)((wlen(desc) + 1) * sizeof(wchar_t)) : 0);
-                break;
-            case SERVICE_CONFIG_FAILURE_ACTIONS:
-                total = sizeof(SERVICE_FAILURE_ACTIONSW);
-                break;
-            case SERVICE_CONFIG_DELAYED_AUTO_START_INFO:
-                total = sizeof(SERVICE_DELAYED_AUTO_START_INFO);
-                break;
-            default:
-                SetLastError(ERROR_INVALID_LEVEL);
-                goto out;
-            }
-            if (needed)
-                *needed = total;
-            if (!buf || size < total) {
-                SetLastError(ERROR_INSUFFICIENT_BUFFER);
-                goto out;
-            }
-            memset(buf, 0, total);
-            if (level == SERVICE_CONFIG_DESCRIPTION && desc) {
-                wchar_t *d = (wchar_t *)(buf + sizeof(SERVICE_DESCRIPTIONW));
-                wcopy(d, desc);
-                ((SERVICE_DESCRIPTIONW *)buf)->lpDescription = d;
-            }
-            ok = TRUE;
-        }
-    out:
-        req_end(&r);
+    if (sch_slot(h) < 0) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
     }
+    if (!info && level != SERVICE_CONFIG_FAILURE_ACTIONS) {
+        SetLastError(ERROR_INVALID_ADDRESS);
+        return FALSE;
+    }
+    switch (level) {
+    case SERVICE_CONFIG_DESCRIPTION:
+    case SERVICE_CONFIG_FAILURE_ACTIONS:
+    case SERVICE_CONFIG_DELAYED_AUTO_START_INFO:
+    case SERVICE_CONFIG_FAILURE_ACTIONS_FLAG:
+        break;
+    case SERVICE_CONFIG_SERVICE_SID_INFO:
+    case SERVICE_CONFIG_PRESHUTDOWN_INFO:
+        return TRUE; /* accepted; not used in a VM (docs/ns-svc.md) */
+    default:
+        SetLastError(ERROR_INVALID_LEVEL);
+        return FALSE;
+    }
+    if (req_begin_h(&r, SCM_OP_CHANGE_CONFIG, h, 0))
+        return FALSE;
+    wchar_t *t1 = NULL, *t2 = NULL;
+    if (level == SERVICE_CONFIG_DESCRIPTION) {
+        const void *d = ((const SERVICE_DESCRIPTIONW *)info)->lpDescription;
+        if (!d) {
+            req_end(&r);
+            return TRUE; /* no change */
+        }
+        t1 = ansi ? a2w(d, 0) : NULL;
+        scm_put_str(&r.w, SCM_F_DESC, (const uint16_t *)(ansi ? t1 : d));
+    } else if (level == SERVICE_CONFIG_FAILURE_ACTIONS) {
+        const SERVICE_FAILURE_ACTIONSW *fa = info;
+        if (fa && fa->lpsaActions) {
+            if (fa->cActions > SCM_MAX_ACTIONS) {
+                req_end(&r);
+                SetLastError(ERROR_INVALID_PARAMETER);
+                return FALSE;
+            }
+            uint32_t pairs[2 * SCM_MAX_ACTIONS];
+            for (DWORD i = 0; i < fa->cActions; i++) {
+                pairs[2 * i] = (uint32_t)fa->lpsaActions[i].Type;
+                pairs[2 * i + 1] = fa->lpsaActions[i].Delay;
+            }
+            scm_put_actions(&r.w, fa->dwResetPeriod, fa->cActions, pairs);
+        }
+        const void *rb = fa ? (const void *)fa->lpRebootMsg : NULL;
+        const void *cm = fa ? (const void *)fa->lpCommand : NULL;
+        if (ansi) {
+            rb = t1 = a2w(rb, 0);
+            cm = t2 = a2w(cm, 0);
+        }
+        static const uint16_t none[1] = { 0 };
+        /* "" deletes: sent as is (the manager drops empty strings). */
+        if (rb)
+            scm_put_str(&r.w, SCM_F_REBOOTMSG, *(const uint16_t *)rb ? rb : none);
+        if (cm)
+            scm_put_str(&r.w, SCM_F_COMMAND, *(const uint16_t *)cm ? cm : none);
+    } else if (level == SERVICE_CONFIG_DELAYED_AUTO_START_INFO) {
+        scm_put_u32(&r.w, SCM_F_DELAYED,
+                    ((const SERVICE_DELAYED_AUTO_START_INFO *)info)->fDelayedAutostart != 0);
+    } else {
+        scm_put_u32(&r.w, SCM_F_FLAGS,
+                    ((const SERVICE_FAILURE_ACTIONS_FLAG *)info)->fFailureActionsOnNonCrashFailures != 0);
+    }
+    ok = req_do(&r) == 0;
+    req_end(&r);
+    mem_free(t1);
+    mem_free(t2);
     return ok;
 }
 
 static BOOL WINAPI hk_ChangeServiceConfig2W(SC_HANDLE h, DWORD level, LPVOID info)
 {
     PASS(ChangeServiceConfig2W, change2_w, h, level, info);
-    BOOL ok = FALSE;
-    req r;
-    if (sch_slot(h) < 0) {
-        SetLastError(ERROR_INVALID_HANDLE);
-    } else if (level == SERVICE_CONFIG_DESCRIPTION) {
-        const SERVICE_DESCRIPTIONW *d = info;
-        if (!d) {
-            SetLastError(ERROR_INVALID_ADDRESS);
-        } else if (!d->lpDescription) {
-            ok = TRUE; /* no change */
-        } else if (req_begin_h(&r, SCM_OP_CHANGE_CONFIG, h, 0) == 0) {
-            scm_put_str(&r.w, SCM_F_DESC, (const uint16_t *)d->lpDescription);
-            ok = req_do(&r) == 0;
-            req_end(&r);
-        }
-    } else if (level == SERVICE_CONFIG_FAILURE_ACTIONS ||
-               level == SERVICE_CONFIG_DELAYED_AUTO_START_INFO) {
-        /* Accepted, not yet honoured (docs/ns-svc.md). */
-        ok = TRUE;
-    } else {
-        SetLastError(ERROR_INVALID_LEVEL);
-    }
+    BOOL ok = change_config2(h, level, info, 0);
+    return ok;
+}
+
+static BOOL WINAPI hk_ChangeServiceConfig2A(SC_HANDLE h, DWORD level, LPVOID info)
+{
+    PASS(ChangeServiceConfig2A, change2_w, h, level, info);
+    BOOL ok = change_config2(h, level, info, 1);
     return ok;
 }
 
@@ -1191,9 +1330,20 @@ static BOOL dispatcher(const void *table, int ansi)
         if (m.op == SCM_OP_CTRL && m.name) {
             int k = svc_find((const wchar_t *)m.name);
             res = k < 0 ? ERROR_SERVICE_DOES_NOT_EXIST : call_handler(k, m.control);
+        } else if (m.op == SCM_OP_RUN && m.name) {
+            /* Another service of this process's table (share process). */
+            int k = svc_find((const wchar_t *)m.name);
+            main_args *ra = k < 0 ? NULL : make_args(&g_svc[k], m.args);
+            HANDLE rt = ra ? CreateThread(NULL, 0, service_main_thread, ra, 0, NULL) : NULL;
+            res = k < 0 ? ERROR_SERVICE_NOT_IN_EXE : rt ? 0 : ERROR_NOT_ENOUGH_MEMORY;
+            if (rt)
+                CloseHandle(rt);
         }
+        uint32_t op = m.op, seq = m.seq;
         scmc_free(rb);
-        scm_begin(&w, out, SCM_MAX_MSG, SCM_OP_CTRL, res);
+        rb = NULL;
+        scm_begin(&w, out, SCM_MAX_MSG, op, res);
+        scm_put_u32(&w, SCM_F_SEQ, seq);
         if (scmc_send(h, out, scm_end(&w)))
             break;
     }
@@ -1328,7 +1478,8 @@ static const hook_def sechost_hooks[] = {
     H(GetServiceKeyNameW), H(GetServiceDisplayNameW), H(StartServiceCtrlDispatcherW),
     H(StartServiceCtrlDispatcherA), H(RegisterServiceCtrlHandlerW),
     H(RegisterServiceCtrlHandlerA), H(RegisterServiceCtrlHandlerExW),
-    H(RegisterServiceCtrlHandlerExA), H(SetServiceStatus),
+    H(RegisterServiceCtrlHandlerExA), H(SetServiceStatus), H(QueryServiceConfig2A),
+    H(ChangeServiceConfig2A),
 };
 static const hook_def advapi_hooks[] = {
     H(EnumServicesStatusW),
@@ -1336,7 +1487,7 @@ static const hook_def advapi_hooks[] = {
 #undef H
 /* Refused (BOOL FALSE or a handle NULL, with ERROR_CALL_NOT_IMPLEMENTED). */
 static const char *const refused_bool[] = {
-    "ChangeServiceConfig2A", "QueryServiceConfig2A", "ControlServiceExA", "ControlServiceExW",
+    "ControlServiceExA", "ControlServiceExW",
     "CreateServiceEx", "EnumServicesStatusA", "EnumServicesStatusExA",
     "EnumDependentServicesA", "GetServiceKeyNameA", "GetServiceDisplayNameA",
     "LockServiceDatabase", "UnlockServiceDatabase", "QueryServiceLockStatusA",

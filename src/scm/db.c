@@ -4,6 +4,7 @@
  * VM's copy-on-write view (every host service is there, changes stay in
  * the VM). Config changes are written back at once. */
 #include "scm.h"
+#include "svcfail.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,6 @@ static svc *new_record(const wchar_t *name)
     if (!s)
         return NULL;
     wcsncpy(s->name, name, NAME_MAX_UNITS - 1);
-    InitializeCriticalSection(&s->ctl_lock);
     s->st.state = SERVICE_STOPPED;
     s->st.win32_exit = ERROR_SERVICE_NEVER_STARTED; /* as Windows: 1077 */
     svc **a = realloc(g_svcs, (g_nsvcs + 1) * sizeof *a);
@@ -101,6 +101,22 @@ static void load_one(HKEY services, const wchar_t *name)
             s->account = read_str(k, L"ObjectName", 0);
             s->desc = read_str(k, L"Description", 0);
             s->deps = read_deps(k);
+            s->delayed = read_dword(k, L"DelayedAutostart", 0);
+            s->fa_nonfatal = read_dword(k, L"FailureActionsOnNonCrashFailures", 0);
+            s->fa_reboot = read_str(k, L"RebootMessage", 0);
+            s->fa_command = read_str(k, L"FailureCommand", 0);
+            uint8_t blob[20 + 8 * SVCFAIL_MAX];
+            DWORD bt = 0, bs = sizeof blob;
+            svcfail_action acts[SVCFAIL_MAX];
+            uint32_t cnt = 0;
+            if (RegQueryValueExW(k, L"FailureActions", NULL, &bt, blob, &bs) == 0 &&
+                bt == REG_BINARY && svcfail_parse(blob, bs, &s->fa_reset, acts, SVCFAIL_MAX, &cnt) == 0) {
+                s->fa_count = cnt;
+                for (uint32_t i = 0; i < cnt; i++) {
+                    s->fa[2 * i] = acts[i].type;
+                    s->fa[2 * i + 1] = acts[i].delay;
+                }
+            }
             wchar_t *d = read_str(k, L"DisplayName", 0);
             wcsncpy(s->display, d ? d : name, NAME_MAX_UNITS - 1);
             free(d);
@@ -205,6 +221,23 @@ DWORD db_save(svc *s)
     if (!r) r = set_str(k, L"Description", s->desc, REG_SZ);
     if (!r && s->tag) r = set_dword(k, L"Tag", s->tag);
     if (!r) r = set_deps(k, s->deps);
+    if (!r) r = s->delayed ? set_dword(k, L"DelayedAutostart", 1)
+                           : (RegDeleteValueW(k, L"DelayedAutostart"), 0);
+    if (!r) r = s->fa_nonfatal ? set_dword(k, L"FailureActionsOnNonCrashFailures", 1)
+                               : (RegDeleteValueW(k, L"FailureActionsOnNonCrashFailures"), 0);
+    if (!r) r = set_str(k, L"RebootMessage", s->fa_reboot, REG_SZ);
+    if (!r) r = set_str(k, L"FailureCommand", s->fa_command, REG_SZ);
+    if (!r) {
+        svcfail_action acts[SVCFAIL_MAX];
+        uint8_t blob[20 + 8 * SVCFAIL_MAX];
+        for (uint32_t i = 0; i < s->fa_count; i++)
+            acts[i] = (svcfail_action){ s->fa[2 * i], s->fa[2 * i + 1] };
+        size_t n = svcfail_format(s->fa_reset, acts, s->fa_count, blob, sizeof blob);
+        if (s->fa_count || s->fa_reset)
+            r = RegSetValueExW(k, L"FailureActions", 0, REG_BINARY, blob, (DWORD)n);
+        else
+            RegDeleteValueW(k, L"FailureActions");
+    }
     RegCloseKey(k);
     return (DWORD)r;
 }
@@ -238,7 +271,8 @@ DWORD db_create(const scm_msg *m, svc **out)
 
 void db_reap(svc *s)
 {
-    if (!s->marked_delete || s->handles > 0 || s->pins > 0 || s->st.state != SERVICE_STOPPED || s->proc)
+    if (!s->marked_delete || s->handles > 0 || s->pins > 0 || s->st.state != SERVICE_STOPPED || s->p ||
+        s->restart_pending)
         return;
     wchar_t path[NAME_MAX_UNITS + 64];
     _snwprintf(path, NAME_MAX_UNITS + 64, L"%ls\\%ls", SERVICES_KEY, s->name);
@@ -259,6 +293,8 @@ void db_reap(svc *s)
     free(s->desc);
     free(s->deps);
     free(s->start_args);
-    DeleteCriticalSection(&s->ctl_lock);
+    free(s->fa_reboot);
+    free(s->fa_command);
+    free(s->sd);
     free(s);
 }

@@ -162,6 +162,9 @@ int wmain(int argc, wchar_t **argv)
     if (!mutex || GetLastError() == ERROR_ALREADY_EXISTS)
         return 0;
     g_pipe_timeout = read_pipe_timeout();
+    /* A control handler has as long as a start's connection (as Windows:
+     * ServicesPipeTimeout, 30 s by default). */
+    g_ctl_timeout = g_pipe_timeout;
     db_load();
     char n[200];
     scm_log("manager %lu started on %s, %lu services, pipe timeout %lu ms",

@@ -1,5 +1,5 @@
 /* Service processes: start (dependencies first), the dispatcher's hello,
- * controls, status reports, crashes, shutdown.
+ * controls, status reports, crashes, failure actions, shutdown.
  *
  * A start creates the service's process inside the VM (this process is in
  * the VM: the layer contains it) with PLUME_SVC_TOKEN=<64-bit hex> in its
@@ -10,9 +10,22 @@
  * and, once the service reported STOPPED, EXIT, which ends the
  * dispatcher. A thread per service process waits on its handle: a process
  * that ends before its service said STOPPED is a crash, reported at once
- * as STOPPED with ERROR_PROCESS_ABORTED (as Windows) and its exit code. */
+ * as STOPPED with ERROR_PROCESS_ABORTED (as Windows) and its exit code.
+ *
+ * Share-process services (SERVICE_WIN32_SHARE_PROCESS) with the same image
+ * (the expanded command line: "svchost.exe -k netsvcs" for every member of
+ * that group) run in one process: the first start creates it, a later one
+ * sends RUN (name, args) on its dispatcher connection and the dispatcher
+ * runs that service's ServiceMain. EXIT goes when every service of the
+ * process stopped.
+ *
+ * Replies on a dispatcher connection (to CTRL and RUN, matched by SEQ)
+ * are read by the connection's own thread (svc_ctl_reader): a sender
+ * waits for its reply at most g_ctl_timeout (30 s as Windows; then
+ * ERROR_SERVICE_REQUEST_TIMEOUT) without holding any lock. */
 #include "scm.h"
 #include "client.h"
+#include "svcfail.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +33,12 @@
 #include <wchar.h>
 
 #define START_WAIT_HINT 2000  /* the status of a start before the service speaks */
+
+DWORD g_ctl_timeout = 30000;
+uint32_t g_change;
+static sproc **g_procs;
+static size_t g_nprocs;
+static int g_shutting_down;
 
 static uint64_t new_token(void)
 {
@@ -40,31 +59,242 @@ static void changed(void)
     WakeAllConditionVariable(&g_changed);
 }
 
+void svc_changed(svc *s)
+{
+    s->change = ++g_change;
+    if (!s->change)
+        s->change = ++g_change;
+    changed();
+}
+
 /* Waits for a change with the lock held; 0 when ms ran out. */
 static int wait_change(DWORD ms)
 {
     return SleepConditionVariableCS(&g_changed, &g_lock, ms) ? 1 : 0;
 }
 
-/* --- the process watcher ------------------------------------------------------ */
-typedef struct watch {
-    svc *s;
-    HANDLE proc;
-} watch;
+/* --- service processes ---------------------------------------------------------- */
+/* Replies read on a dispatcher connection: the last few, by SEQ. */
+#define REPLIES 8
+typedef struct sproc_x {
+    sproc p;
+    uint32_t rseq[REPLIES];
+    DWORD rerr[REPLIES];
+    unsigned rnext;
+} sproc_x;
 
+static sproc *sproc_new(const wchar_t *image, int shared)
+{
+    sproc_x *x = calloc(1, sizeof *x);
+    sproc **a = realloc(g_procs, (g_nprocs + 1) * sizeof *a);
+    if (a)
+        g_procs = a;
+    if (!x || !a) {
+        free(x);
+        return NULL;
+    }
+    x->p.image = scm_wcsdup(image);
+    x->p.shared = shared;
+    InitializeCriticalSection(&x->p.ctl_lock);
+    g_procs[g_nprocs++] = &x->p;
+    return &x->p;
+}
+
+/* Drops a pin (lock held); frees p once its process ended and no thread
+ * uses it. */
+static void sproc_unpin(sproc *p)
+{
+    if (--p->pins > 0 || !p->ended)
+        return;
+    for (size_t i = 0; i < g_nprocs; i++)
+        if (g_procs[i] == p) {
+            g_procs[i] = g_procs[--g_nprocs];
+            break;
+        }
+    for (size_t i = 0; i < g_nsvcs; i++)
+        if (g_svcs[i]->p == p)
+            g_svcs[i]->p = NULL;
+    DeleteCriticalSection(&p->ctl_lock);
+    free(p->image);
+    free(p);
+}
+
+/* Is every service of p stopped? */
+static int all_stopped(sproc *p)
+{
+    for (size_t i = 0; i < g_nsvcs; i++)
+        if (g_svcs[i]->p == p && g_svcs[i]->st.state != SERVICE_STOPPED)
+            return 0;
+    return 1;
+}
+
+/* Sends one message on p's dispatcher connection and, when want_reply,
+ * waits for its reply (lock held on entry and exit; released meanwhile).
+ * The reply's error, or ERROR_SERVICE_REQUEST_TIMEOUT (no reply within
+ * g_ctl_timeout, or the process went away). */
+static DWORD send_wait(sproc *p, uint32_t op, const wchar_t *name, DWORD control,
+                       const wchar_t *args)
+{
+    sproc_x *x = (sproc_x *)p;
+    p->pins++;
+    uint32_t seq = ++p->seq;
+    LeaveCriticalSection(&g_lock);
+    uint8_t *buf = scmc_alloc();
+    DWORD e = ERROR_NOT_ENOUGH_MEMORY;
+    if (buf) {
+        scm_writer w;
+        scm_begin(&w, buf, SCM_MAX_MSG, op, 0);
+        scm_put_str(&w, SCM_F_NAME, (const uint16_t *)name);
+        scm_put_u32(&w, SCM_F_SEQ, seq);
+        if (op == SCM_OP_CTRL)
+            scm_put_u32(&w, SCM_F_CONTROL, control);
+        else
+            scm_put_msz(&w, SCM_F_ARGS, (const uint16_t *)(args ? args : L""));
+        size_t n = scm_end(&w);
+        EnterCriticalSection(&p->ctl_lock);
+        EnterCriticalSection(&g_lock);
+        HANDLE h = p->dead ? NULL : p->ctl;
+        LeaveCriticalSection(&g_lock);
+        e = !h ? ERROR_SERVICE_REQUEST_TIMEOUT : n ? scmc_send(h, buf, n) : ERROR_INSUFFICIENT_BUFFER;
+        LeaveCriticalSection(&p->ctl_lock);
+        scmc_free(buf);
+    }
+    EnterCriticalSection(&g_lock);
+    if (!e) {
+        DWORD begin = GetTickCount();
+        for (;;) {
+            int got = -1;
+            for (int i = 0; i < REPLIES; i++)
+                if (x->rseq[i] == seq)
+                    got = i;
+            if (got >= 0) {
+                e = x->rerr[got];
+                break;
+            }
+            DWORD spent = GetTickCount() - begin;
+            if (p->dead || spent >= g_ctl_timeout) {
+                /* The process went away during the control (a crash), or
+                 * its handler did not return in time: as Windows. */
+                e = ERROR_SERVICE_REQUEST_TIMEOUT;
+                break;
+            }
+            wait_change(g_ctl_timeout - spent);
+        }
+    } else if (e != ERROR_SERVICE_REQUEST_TIMEOUT && e != ERROR_NOT_ENOUGH_MEMORY) {
+        e = ERROR_SERVICE_REQUEST_TIMEOUT; /* a broken pipe: the process is going */
+    }
+    sproc_unpin(p);
+    return e;
+}
+
+/* --- failure actions ---------------------------------------------------------------- */
+typedef struct restart_job {
+    svc *s;
+    DWORD delay;
+} restart_job;
+
+static DWORD WINAPI restarter(void *arg)
+{
+    restart_job *j = arg;
+    svc *s = j->s;
+    Sleep(j->delay);
+    EnterCriticalSection(&g_lock);
+    s->restart_pending = 0;
+    char n[300];
+    scm_narrow(s->name, n, sizeof n);
+    if (g_shutting_down || s->marked_delete || s->start == SERVICE_DISABLED ||
+        s->st.state != SERVICE_STOPPED) {
+        scm_log("service %s: restart (failure action) not done", n);
+    } else {
+        DWORD e = svc_start(s, NULL);
+        scm_log("service %s: restarted by its failure actions: %lu", n, (unsigned long)e);
+    }
+    s->pins--;
+    db_reap(s);
+    LeaveCriticalSection(&g_lock);
+    free(j);
+    return 0;
+}
+
+/* s failed (its process crashed, or it stopped with an error and its
+ * failure actions apply to that): the next action (lock held). */
+static void on_failure(svc *s)
+{
+    char n[300];
+    scm_narrow(s->name, n, sizeof n);
+    int i = svcfail_next(s->fa_reset, s->fa_count, &s->fails, &s->last_fail, GetTickCount64());
+    if (i < 0 || g_shutting_down)
+        return;
+    DWORD type = s->fa[2 * i], delay = s->fa[2 * i + 1];
+    scm_log("service %s: failure %lu: action %lu after %lu ms", n, (unsigned long)s->fails,
+            (unsigned long)type, (unsigned long)delay);
+    if (type == SC_ACTION_RESTART && !s->restart_pending) {
+        restart_job *j = malloc(sizeof *j);
+        if (!j)
+            return;
+        j->s = s;
+        j->delay = delay;
+        s->restart_pending = 1;
+        s->pins++;
+        HANDLE t = CreateThread(NULL, 0, restarter, j, 0, NULL);
+        if (t) {
+            CloseHandle(t);
+        } else {
+            s->restart_pending = 0;
+            s->pins--;
+            free(j);
+        }
+    } else if (type == SC_ACTION_RUN_COMMAND && s->fa_command && s->fa_command[0]) {
+        /* Run inside the VM (this process is), %1% = the failure count. */
+        wchar_t cmd[4096], cnt[16];
+        _snwprintf(cnt, 16, L"%lu", (unsigned long)s->fails);
+        cnt[15] = 0;
+        size_t o = 0;
+        for (const wchar_t *c = s->fa_command; *c && o + 16 < 4096;) {
+            if (!wcsncmp(c, L"%1%", 3)) {
+                for (const wchar_t *d = cnt; *d; d++)
+                    cmd[o++] = *d;
+                c += 3;
+            } else {
+                cmd[o++] = *c++;
+            }
+        }
+        cmd[o] = 0;
+        STARTUPINFOW si;
+        memset(&si, 0, sizeof si);
+        si.cb = sizeof si;
+        PROCESS_INFORMATION pi;
+        if (CreateProcessW(NULL, cmd, NULL, NULL, FALSE, DETACHED_PROCESS, NULL, NULL, &si,
+                           &pi)) {
+            CloseHandle(pi.hThread);
+            CloseHandle(pi.hProcess);
+        } else {
+            scm_log("service %s: failure command: error %lu", n, (unsigned long)GetLastError());
+        }
+    } else if (type == SC_ACTION_REBOOT) {
+        /* A VM has no reboot of its own: logged, not done (docs/ns-svc.md). */
+        scm_log("service %s: reboot action not supported in a VM: nothing done", n);
+    }
+}
+
+/* --- the process watcher ------------------------------------------------------ */
 static DWORD WINAPI watcher(void *arg)
 {
-    watch *w = arg;
-    svc *s = w->s;
-    WaitForSingleObject(w->proc, INFINITE);
+    sproc *p = arg;
+    WaitForSingleObject(p->proc, INFINITE);
     DWORD code = 0;
-    GetExitCodeProcess(w->proc, &code);
+    GetExitCodeProcess(p->proc, &code);
     char n[300];
     EnterCriticalSection(&g_lock);
-    HANDLE ctl = NULL;
-    if (s->proc == w->proc) {
+    svc **mine = calloc(g_nsvcs + 1, sizeof *mine);
+    size_t k = 0;
+    for (size_t i = 0; i < g_nsvcs; i++) {
+        svc *s = g_svcs[i];
+        if (s->p != p)
+            continue;
         s->exit_code = code;
-        if (s->st.state != SERVICE_STOPPED) {
+        int crashed = s->st.state != SERVICE_STOPPED;
+        if (crashed) {
             scm_log("service %s: its process ended (exit code %lu) while %lu: crashed",
                     scm_narrow(s->name, n, sizeof n), (unsigned long)code,
                     (unsigned long)s->st.state);
@@ -76,25 +306,24 @@ static DWORD WINAPI watcher(void *arg)
                     scm_narrow(s->name, n, sizeof n), (unsigned long)code);
         }
         s->st.accepted = s->st.checkpoint = s->st.wait_hint = s->st.pid = 0;
-        ctl = s->ctl;
-        s->ctl = NULL;
         s->hello = 0;
+        s->p = NULL;
+        svc_changed(s);
+        if (crashed)
+            on_failure(s);
+        if (mine)
+            mine[k++] = s;
     }
-    LeaveCriticalSection(&g_lock);
-    if (ctl) {
-        EnterCriticalSection(&s->ctl_lock);
-        CloseHandle(ctl);
-        LeaveCriticalSection(&s->ctl_lock);
-    }
-    EnterCriticalSection(&g_lock);
-    if (s->proc == w->proc)
-        s->proc = NULL;
-    CloseHandle(w->proc);
-    s->pins--;
+    p->ended = 1;
+    p->dead = 1;
+    CloseHandle(p->proc);
+    p->proc = NULL;
     changed();
-    db_reap(s);
+    for (size_t i = 0; i < k; i++)
+        db_reap(mine[i]);
+    free(mine);
+    sproc_unpin(p);
     LeaveCriticalSection(&g_lock);
-    free(w);
     return 0;
 }
 
@@ -125,6 +354,56 @@ static wchar_t *service_env(uint64_t token)
     return blk;
 }
 
+/* The running process a share-process service with this image joins. */
+static sproc *shared_host(const wchar_t *image)
+{
+    for (size_t i = 0; i < g_nprocs; i++) {
+        sproc *p = g_procs[i];
+        if (p->shared && !p->exiting && !p->ended && !p->dead && p->image &&
+            !_wcsicmp(p->image, image))
+            return p;
+    }
+    return NULL;
+}
+
+/* Starts s in the running process p (share process). */
+static DWORD start_in(svc *s, sproc *p, const wchar_t *args, const char *n)
+{
+    s->p = p;
+    s->hello = 0;
+    s->st = (scm_status){ s->type, SERVICE_START_PENDING, 0, 0, 0, 0, START_WAIT_HINT, p->pid, 0 };
+    svc_changed(s);
+    p->pins++;
+    /* The process may still be connecting (its first service's start). */
+    DWORD begin = GetTickCount();
+    while (!p->hello && !p->ended && s->p == p) {
+        DWORD spent = GetTickCount() - begin;
+        if (spent >= g_pipe_timeout)
+            break;
+        wait_change(g_pipe_timeout - spent);
+    }
+    DWORD e = p->hello && !p->dead ? send_wait(p, SCM_OP_RUN, s->name, 0, args)
+                                   : ERROR_SERVICE_REQUEST_TIMEOUT;
+    if (!e && s->p == p) {
+        s->hello = 1;
+        scm_log("service %s: started in the running process %lu", n, (unsigned long)p->pid);
+    } else {
+        if (!e)
+            e = ERROR_PROCESS_ABORTED;
+        scm_log("service %s: the process %lu did not take it: error %lu", n,
+                (unsigned long)p->pid, (unsigned long)e);
+        if (s->p == p) {
+            s->p = NULL;
+            s->st.state = SERVICE_STOPPED;
+            s->st.win32_exit = e;
+            s->st.pid = 0;
+            svc_changed(s);
+        }
+    }
+    sproc_unpin(p);
+    return e;
+}
+
 DWORD svc_start_one(svc *s, const wchar_t *args)
 {
     char n[300];
@@ -142,14 +421,34 @@ DWORD svc_start_one(svc *s, const wchar_t *args)
         return ERROR_NOT_SUPPORTED; /* drivers: no kernel here */
     if (!s->path || !s->path[0])
         return ERROR_BAD_EXE_FORMAT;
-    wchar_t cmd[32768];
-    DWORD len = ExpandEnvironmentStringsW(s->path, cmd, 32768);
-    if (!len || len > 32768)
-        return ERROR_BAD_EXE_FORMAT;
-    s->token = new_token();
-    wchar_t *env = service_env(s->token);
-    if (!env)
+    wchar_t *cmd = malloc(32768 * sizeof *cmd);
+    if (!cmd)
         return ERROR_NOT_ENOUGH_MEMORY;
+    DWORD len = ExpandEnvironmentStringsW(s->path, cmd, 32768);
+    if (!len || len > 32768) {
+        free(cmd);
+        return ERROR_BAD_EXE_FORMAT;
+    }
+    int shared = (s->type & SERVICE_WIN32_SHARE_PROCESS) != 0;
+    sproc *host = shared ? shared_host(cmd) : NULL;
+    if (host) {
+        free(cmd);
+        return start_in(s, host, args, n);
+    }
+    sproc *p = sproc_new(cmd, shared);
+    if (!p) {
+        free(cmd);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    p->token = new_token();
+    wchar_t *env = service_env(p->token);
+    if (!env) {
+        free(cmd);
+        p->ended = 1;
+        p->pins = 1;
+        sproc_unpin(p);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
     free(s->start_args);
     s->start_args = scm_mszdup(args ? args : L"");
     STARTUPINFOW si;
@@ -162,53 +461,61 @@ DWORD svc_start_one(svc *s, const wchar_t *args)
                              env, NULL, &si, &pi);
     DWORD e = ok ? 0 : GetLastError();
     free(env);
+    free(cmd);
     if (!ok) {
         scm_log("service %s: cannot start its process: error %lu", n, (unsigned long)e);
         s->st.win32_exit = e;
+        p->ended = 1;
+        p->pins = 1;
+        sproc_unpin(p);
         return e;
     }
-    watch *w = malloc(sizeof *w);
-    if (!w) {
-        TerminateProcess(pi.hProcess, ERROR_NOT_ENOUGH_MEMORY);
-        CloseHandle(pi.hProcess);
-        CloseHandle(pi.hThread);
-        return ERROR_NOT_ENOUGH_MEMORY;
-    }
-    s->proc = pi.hProcess;
+    p->proc = pi.hProcess;
+    p->pid = pi.dwProcessId;
+    p->first = s;
+    p->pins = 1; /* the watcher's */
+    s->p = p;
     s->hello = 0;
     s->st = (scm_status){ s->type, SERVICE_START_PENDING, 0, 0, 0, 0, START_WAIT_HINT,
                           pi.dwProcessId, 0 };
-    s->pins++;
-    w->s = s;
-    w->proc = pi.hProcess;
-    HANDLE t = CreateThread(NULL, 0, watcher, w, 0, NULL);
-    if (t)
+    HANDLE t = CreateThread(NULL, 0, watcher, p, 0, NULL);
+    if (t) {
         CloseHandle(t);
+    } else {
+        TerminateProcess(pi.hProcess, ERROR_NOT_ENOUGH_MEMORY);
+        WaitForSingleObject(pi.hProcess, 5000);
+    }
     ResumeThread(pi.hThread);
     CloseHandle(pi.hThread);
     scm_log("service %s: process %lu started", n, (unsigned long)pi.dwProcessId);
-    changed();
+    svc_changed(s);
 
     /* StartService returns once the dispatcher took the start. */
     DWORD begin = GetTickCount();
-    while (!s->hello && s->proc == pi.hProcess && s->st.state == SERVICE_START_PENDING) {
+    p->pins++;
+    while (!s->hello && s->p == p && s->st.state == SERVICE_START_PENDING) {
         DWORD spent = GetTickCount() - begin;
         if (spent >= g_pipe_timeout)
             break;
         wait_change(g_pipe_timeout - spent);
     }
-    if (s->hello)
+    if (s->hello && s->p == p) {
+        sproc_unpin(p);
         return 0;
-    if (s->proc == pi.hProcess && s->st.state == SERVICE_START_PENDING) {
+    }
+    if (s->p == p && s->st.state == SERVICE_START_PENDING) {
         scm_log("service %s: did not connect within %lu ms: ended", n,
                 (unsigned long)g_pipe_timeout);
-        TerminateProcess(pi.hProcess, ERROR_SERVICE_REQUEST_TIMEOUT);
+        if (p->proc)
+            TerminateProcess(p->proc, ERROR_SERVICE_REQUEST_TIMEOUT);
         s->st.state = SERVICE_STOPPED;
         s->st.win32_exit = ERROR_SERVICE_REQUEST_TIMEOUT;
         s->st.pid = 0;
-        changed();
+        svc_changed(s);
+        sproc_unpin(p);
         return ERROR_SERVICE_REQUEST_TIMEOUT;
     }
+    sproc_unpin(p);
     return s->st.win32_exit == ERROR_PROCESS_ABORTED || s->st.state == SERVICE_STOPPED
                ? ERROR_PROCESS_ABORTED
                : 0;
@@ -280,26 +587,27 @@ DWORD svc_start(svc *s, const wchar_t *args)
 }
 
 /* --- the dispatcher connection ----------------------------------------------- */
-int svc_hello(HANDLE h, const scm_msg *m)
+sproc *svc_hello(HANDLE h, const scm_msg *m)
 {
     uint64_t token = (uint64_t)m->token_hi << 32 | m->token_lo;
     uint8_t *buf = scmc_alloc();
     if (!buf)
-        return -1;
+        return NULL;
     scm_writer w;
     EnterCriticalSection(&g_lock);
-    svc *s = NULL;
-    for (size_t i = 0; i < g_nsvcs; i++)
-        if (g_svcs[i]->token == token && g_svcs[i]->proc && !g_svcs[i]->hello &&
-            g_svcs[i]->st.pid == m->pid)
-            s = g_svcs[i];
-    if (!s) {
+    sproc *p = NULL;
+    for (size_t i = 0; i < g_nprocs; i++)
+        if (g_procs[i]->token == token && !g_procs[i]->hello && !g_procs[i]->ended &&
+            g_procs[i]->pid == m->pid)
+            p = g_procs[i];
+    svc *s = p ? p->first : NULL;
+    if (!s || s->p != p) {
         LeaveCriticalSection(&g_lock);
         scm_begin(&w, buf, SCM_MAX_MSG, SCM_OP_HELLO, ERROR_FAILED_SERVICE_CONTROLLER_CONNECT);
         size_t n = scm_end(&w);
         scmc_send(h, buf, n);
         scmc_free(buf);
-        return -1;
+        return NULL;
     }
     scm_begin(&w, buf, SCM_MAX_MSG, SCM_OP_HELLO, 0);
     scm_put_str(&w, SCM_F_NAME, (const uint16_t *)s->name);
@@ -309,7 +617,9 @@ int svc_hello(HANDLE h, const scm_msg *m)
     DWORD e = n ? scmc_send(h, buf, n) : ERROR_INSUFFICIENT_BUFFER;
     scmc_free(buf);
     if (!e) {
-        s->ctl = h;
+        p->ctl = h;
+        p->hello = 1;
+        p->pins++; /* the reader's */
         s->hello = 1;
         free(s->start_args);
         s->start_args = NULL;
@@ -318,35 +628,65 @@ int svc_hello(HANDLE h, const scm_msg *m)
     }
     changed();
     LeaveCriticalSection(&g_lock);
-    return e ? -1 : 0;
+    return e ? NULL : p;
 }
 
-/* Sends EXIT to a service's dispatcher once it reported STOPPED (in a
- * thread of its own: the report may come from inside a control handler,
- * while the control's sender holds ctl_lock). The connection was taken
- * from the record when STOPPED came: a new start gets a new one. */
-typedef struct exit_job {
-    svc *s;
-    HANDLE h;
-} exit_job;
+void svc_ctl_reader(sproc *p, HANDLE h)
+{
+    sproc_x *x = (sproc_x *)p;
+    for (;;) {
+        scm_msg m;
+        DWORD e;
+        uint8_t *rb = scmc_recv(h, &m, &e);
+        if (!rb)
+            break;
+        EnterCriticalSection(&g_lock);
+        if (SCM_HAS(&m, SEQ)) {
+            x->rseq[x->rnext % REPLIES] = m.seq;
+            x->rerr[x->rnext % REPLIES] = m.err;
+            x->rnext++;
+        }
+        changed();
+        LeaveCriticalSection(&g_lock);
+        scmc_free(rb);
+    }
+    EnterCriticalSection(&g_lock);
+    p->dead = 1;
+    changed();
+    LeaveCriticalSection(&g_lock);
+    EnterCriticalSection(&p->ctl_lock);
+    EnterCriticalSection(&g_lock);
+    p->ctl = NULL;
+    LeaveCriticalSection(&g_lock);
+    DisconnectNamedPipe(h);
+    CloseHandle(h);
+    LeaveCriticalSection(&p->ctl_lock);
+    EnterCriticalSection(&g_lock);
+    sproc_unpin(p);
+    LeaveCriticalSection(&g_lock);
+}
 
+/* Sends EXIT to a process's dispatcher once every service in it reported
+ * STOPPED (in a thread of its own: the report may come from inside a
+ * control handler). The dispatcher then returns and closes its end; the
+ * reader sees that. */
 static DWORD WINAPI exit_sender(void *arg)
 {
-    exit_job *j = arg;
-    svc *s = j->s;
-    EnterCriticalSection(&s->ctl_lock);
+    sproc *p = arg;
     uint8_t msg[SCM_HEADER + 16];
     scm_writer w;
     scm_begin(&w, msg, sizeof msg, SCM_OP_EXIT, 0);
     size_t n = scm_end(&w);
-    scmc_send(j->h, msg, n);
-    CloseHandle(j->h);
-    LeaveCriticalSection(&s->ctl_lock);
+    EnterCriticalSection(&p->ctl_lock);
     EnterCriticalSection(&g_lock);
-    s->pins--;
-    db_reap(s);
+    HANDLE h = p->dead ? NULL : p->ctl;
     LeaveCriticalSection(&g_lock);
-    free(j);
+    if (h)
+        scmc_send(h, msg, n);
+    LeaveCriticalSection(&p->ctl_lock);
+    EnterCriticalSection(&g_lock);
+    sproc_unpin(p);
+    LeaveCriticalSection(&g_lock);
     return 0;
 }
 
@@ -360,10 +700,11 @@ DWORD svc_set_status(const scm_msg *m)
         return ERROR_INVALID_DATA;
     EnterCriticalSection(&g_lock);
     svc *s = db_find((const wchar_t *)m->name);
-    if (!s || s->token != token || !s->proc) {
+    if (!s || !s->p || s->p->token != token || s->p->ended) {
         LeaveCriticalSection(&g_lock);
         return ERROR_INVALID_HANDLE;
     }
+    sproc *p = s->p;
     DWORD old = s->st.state;
     s->st.state = n->state;
     s->st.accepted = n->accepted;
@@ -382,23 +723,21 @@ DWORD svc_set_status(const scm_msg *m)
                 (unsigned long)n->state, (unsigned long)n->win32_exit,
                 (unsigned long)n->specific_exit);
     }
-    exit_job *j = n->state == SERVICE_STOPPED && s->ctl ? malloc(sizeof *j) : NULL;
-    if (j) {
-        j->s = s;
-        j->h = s->ctl;
-        s->ctl = NULL;
+    if (n->state == SERVICE_STOPPED && old != SERVICE_STOPPED) {
         s->hello = 0;
-        s->pins++;
-        HANDLE t = CreateThread(NULL, 0, exit_sender, j, 0, NULL);
-        if (t) {
-            CloseHandle(t);
-        } else {
-            s->pins--;
-            CloseHandle(j->h);
-            free(j);
+        if (s->fa_nonfatal && n->win32_exit)
+            on_failure(s); /* a stop with an error counts as a failure */
+        if (!p->exiting && p->hello && all_stopped(p)) {
+            p->exiting = 1;
+            p->pins++;
+            HANDLE t = CreateThread(NULL, 0, exit_sender, p, 0, NULL);
+            if (t)
+                CloseHandle(t);
+            else
+                sproc_unpin(p);
         }
     }
-    changed();
+    svc_changed(s);
     LeaveCriticalSection(&g_lock);
     return 0;
 }
@@ -430,37 +769,10 @@ static DWORD accept_bit(DWORD c)
  * is released while the service's handler runs). */
 static DWORD deliver(svc *s, DWORD c)
 {
+    if (!s->p || !s->hello)
+        return ERROR_SERVICE_REQUEST_TIMEOUT; /* no dispatcher */
     s->pins++;
-    LeaveCriticalSection(&g_lock);
-    EnterCriticalSection(&s->ctl_lock);
-    EnterCriticalSection(&g_lock);
-    HANDLE h = s->ctl;
-    LeaveCriticalSection(&g_lock);
-    DWORD e = ERROR_SERVICE_REQUEST_TIMEOUT; /* no dispatcher */
-    if (h) {
-        uint8_t *buf = scmc_alloc();
-        if (buf) {
-            scm_writer w;
-            scm_begin(&w, buf, SCM_MAX_MSG, SCM_OP_CTRL, 0);
-            scm_put_str(&w, SCM_F_NAME, (const uint16_t *)s->name);
-            scm_put_u32(&w, SCM_F_CONTROL, c);
-            size_t n = scm_end(&w);
-            e = scmc_send(h, buf, n);
-            scmc_free(buf);
-            scm_msg r;
-            uint8_t *rb = e ? NULL : scmc_recv(h, &r, &e);
-            if (rb) {
-                e = r.err;
-                scmc_free(rb);
-            } else {
-                /* The process went away during the control (a crash):
-                 * as Windows, the control timed out. */
-                e = ERROR_SERVICE_REQUEST_TIMEOUT;
-            }
-        }
-    }
-    LeaveCriticalSection(&s->ctl_lock);
-    EnterCriticalSection(&g_lock);
+    DWORD e = send_wait(s->p, SCM_OP_CTRL, s->name, c, NULL);
     s->pins--;
     return e;
 }
@@ -501,10 +813,11 @@ void svc_shutdown_all(DWORD timeout_ms)
 {
     DWORD begin = GetTickCount();
     EnterCriticalSection(&g_lock);
+    g_shutting_down = 1;
     svc **active = calloc(g_nsvcs + 1, sizeof *active);
     size_t na = 0;
     for (size_t i = 0; active && i < g_nsvcs; i++)
-        if (g_svcs[i]->st.state != SERVICE_STOPPED || g_svcs[i]->proc)
+        if (g_svcs[i]->st.state != SERVICE_STOPPED || g_svcs[i]->p)
             active[na++] = g_svcs[i];
     svc **order = NULL;
     size_t n = 0;
@@ -526,20 +839,30 @@ void svc_shutdown_all(DWORD timeout_ms)
                                                                : 0;
         if (c && s->hello)
             deliver(s, c);
-        while (s->st.state != SERVICE_STOPPED || s->proc) {
+        while (s->st.state != SERVICE_STOPPED) {
             DWORD spent = GetTickCount() - begin;
             if (spent >= timeout_ms)
                 break;
             wait_change(timeout_ms - spent > 100 ? 100 : timeout_ms - spent);
         }
     }
+    /* Their processes end (EXIT was sent to each). */
+    for (;;) {
+        int alive = 0;
+        for (size_t i = 0; i < g_nprocs; i++)
+            alive += !g_procs[i]->ended;
+        DWORD spent = GetTickCount() - begin;
+        if (!alive || spent >= timeout_ms)
+            break;
+        wait_change(timeout_ms - spent > 100 ? 100 : timeout_ms - spent);
+    }
     /* What is left is ended. */
     for (size_t k = 0; k < n; k++) {
         svc *s = order[k];
-        if (s->proc && s->st.state != SERVICE_STOPPED) {
+        if (s->p && s->p->proc && s->st.state != SERVICE_STOPPED) {
             char nm[300];
             scm_log("service %s: did not stop in time: ended", scm_narrow(s->name, nm, sizeof nm));
-            TerminateProcess(s->proc, ERROR_PROCESS_ABORTED);
+            TerminateProcess(s->p->proc, ERROR_PROCESS_ABORTED);
         }
         s->pins--;
     }
@@ -547,3 +870,4 @@ void svc_shutdown_all(DWORD timeout_ms)
     free(active);
     LeaveCriticalSection(&g_lock);
 }
+

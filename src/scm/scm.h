@@ -22,6 +22,28 @@
 
 #define NAME_MAX_UNITS 257
 
+/* A service process: one per own-process service; one per image (the
+ * expanded command line, e.g. "svchost.exe -k netsvcs") for share-process
+ * services, which then all run in it. */
+typedef struct sproc {
+    HANDLE proc;
+    DWORD pid;
+    uint64_t token;       /* the dispatcher's proof of identity */
+    HANDLE ctl;           /* the dispatcher connection, once it said hello */
+    CRITICAL_SECTION ctl_lock; /* one message at a time written on ctl */
+    int hello;            /* the dispatcher connected */
+    int shared;           /* share-process: more services may join */
+    int exiting;          /* every service stopped: EXIT sent, no one joins */
+    int dead;             /* the dispatcher connection broke */
+    wchar_t *image;       /* the expanded command line */
+    struct svc *first;    /* the service whose start created the process */
+    uint32_t seq;         /* the last message sent that waits for a reply */
+    uint32_t reply_seq;   /* the last reply read (by the connection's reader) */
+    DWORD reply_err;
+    int pins;             /* threads using it: freed when 0 and the process ended */
+    int ended;
+} sproc;
+
 typedef struct svc {
     wchar_t name[NAME_MAX_UNITS];
     wchar_t display[NAME_MAX_UNITS];
@@ -31,14 +53,24 @@ typedef struct svc {
     int marked_delete;
     int handles; /* open SC handles on it */
     /* runtime */
+    /* failure actions (svcfail.h) and delayed auto-start */
+    uint32_t fa_reset, fa_count;
+    uint32_t fa[2 * SCM_MAX_ACTIONS]; /* type, delay pairs */
+    wchar_t *fa_reboot, *fa_command;
+    DWORD fa_nonfatal;    /* FailureActionsOnNonCrashFailures */
+    DWORD delayed;        /* DelayedAutostart */
+    uint32_t fails;       /* failures since the reset period */
+    uint64_t last_fail;   /* GetTickCount64 of the last one */
+    int restart_pending;  /* a restart is scheduled */
+    uint8_t *sd;          /* a security descriptor set by SetServiceObjectSecurity */
+    DWORD sd_size;
+    /* runtime */
     scm_status st;
-    HANDLE proc;          /* the service's process, while it has one */
+    uint32_t change;      /* bumped on every status change (NotifyServiceStatusChange) */
+    sproc *p;             /* the service's process, while it has one */
     DWORD exit_code;      /* the process's last exit code */
-    uint64_t token;       /* the dispatcher's proof of identity */
-    HANDLE ctl;           /* the dispatcher connection, once it said hello */
-    CRITICAL_SECTION ctl_lock; /* one control at a time on ctl */
     wchar_t *start_args;  /* multi-string, until delivered */
-    int hello;            /* the dispatcher connected */
+    int hello;            /* its dispatcher took its start (ServiceMain runs) */
     int pins;             /* threads using the record: not freed meanwhile */
 } svc;
 
@@ -48,6 +80,8 @@ extern svc **g_svcs;
 extern size_t g_nsvcs;
 extern DWORD g_pipe_timeout; /* ms a service process has to connect */
 extern int g_booted;
+extern DWORD g_ctl_timeout;  /* ms a control handler has (30 s, as Windows) */
+extern uint32_t g_change;    /* bumped on every status change of any service */
 
 void scm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *scm_narrow(const wchar_t *w, char *buf, size_t cap);
@@ -81,8 +115,13 @@ DWORD svc_start(svc *s, const wchar_t *args); /* with dependencies */
 DWORD svc_start_one(svc *s, const wchar_t *args);
 DWORD svc_wait_running(svc *s);
 DWORD svc_control(svc *s, DWORD control, scm_status *out);
-/* A dispatcher said hello on pipe h (lock not held). 0 when it was ours. */
-int svc_hello(HANDLE h, const scm_msg *m);
+/* A dispatcher said hello on pipe h (lock not held). 0 when it was ours:
+ * then the calling thread reads the connection's replies until it breaks
+ * (svc_ctl_reader). */
+sproc *svc_hello(HANDLE h, const scm_msg *m);
+void svc_ctl_reader(sproc *p, HANDLE h);
+/* A status change of s (lock held): wakes the waiters. */
+void svc_changed(svc *s);
 DWORD svc_set_status(const scm_msg *m);
 /* Stops everything in reverse dependency order within timeout_ms. */
 void svc_shutdown_all(DWORD timeout_ms);

@@ -10,6 +10,10 @@
 
 #define SC_GROUP_ID L'+'
 
+/* LockServiceDatabase: the lock's id (0: unlocked). */
+static uint32_t g_dblock, g_dblock_count;
+static DWORD g_dblock_since;
+
 static DWORD map_access(DWORD a, int is_scm)
 {
     DWORD all = is_scm ? SC_MANAGER_ALL_ACCESS : SERVICE_ALL_ACCESS;
@@ -95,11 +99,55 @@ static void put_entries(scm_writer *w, svc **list, size_t n)
     scm_entries_end(w);
 }
 
-/* plume start: the auto-start services, dependencies first. */
+/* Delayed auto-start services: started AutoStartDelay ms (HKLM\SYSTEM\
+ * CurrentControlSet\Control, default 120000 as Windows) after the boot. */
+static DWORD WINAPI delayed_boot(void *arg)
+{
+    (void)arg;
+    HKEY k;
+    DWORD delay = 120000, size = sizeof delay, type = 0;
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Control", 0,
+                      KEY_QUERY_VALUE, &k) == 0) {
+        if (RegQueryValueExW(k, L"AutoStartDelay", NULL, &type, (BYTE *)&delay, &size) ||
+            type != REG_DWORD)
+            delay = 120000;
+        RegCloseKey(k);
+    }
+    Sleep(delay);
+    EnterCriticalSection(&g_lock);
+    svc **list = calloc(g_nsvcs + 1, sizeof *list);
+    size_t n = 0;
+    for (size_t i = 0; list && i < g_nsvcs; i++)
+        if (g_svcs[i]->start == SERVICE_AUTO_START && g_svcs[i]->delayed &&
+            !g_svcs[i]->marked_delete) {
+            list[n++] = g_svcs[i];
+            g_svcs[i]->pins++;
+        }
+    for (size_t i = 0; i < n; i++) {
+        svc *s = list[i];
+        if (s->st.state == SERVICE_STOPPED && s->start == SERVICE_AUTO_START && s->delayed) {
+            DWORD e = svc_start(s, NULL);
+            char nm[300];
+            scm_log("boot (delayed): %s: %lu", scm_narrow(s->name, nm, sizeof nm),
+                    (unsigned long)e);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        list[i]->pins--;
+        db_reap(list[i]);
+    }
+    free(list);
+    LeaveCriticalSection(&g_lock);
+    return 0;
+}
+
+/* plume start: the auto-start services, dependencies first; the delayed
+ * ones are reported with SCM_STATUS_DELAYED in their flags and started
+ * later. */
 static void boot(scm_writer *w)
 {
     svc **autos = calloc(g_nsvcs + 1, sizeof *autos);
-    size_t na = 0;
+    size_t na = 0, ndelayed = 0;
     for (size_t i = 0; autos && i < g_nsvcs; i++)
         if (g_svcs[i]->start == SERVICE_AUTO_START && (g_svcs[i]->type & SERVICE_WIN32) &&
             !g_svcs[i]->marked_delete)
@@ -111,6 +159,10 @@ static void boot(scm_writer *w)
     for (size_t i = 0; errs && i < na; i++) {
         svc *s = autos[i];
         DWORD e = 0;
+        if (s->delayed) {
+            ndelayed++;
+            continue;
+        }
         if (s->st.state == SERVICE_STOPPED)
             e = svc_start(s, NULL);
         if (!e)
@@ -124,6 +176,8 @@ static void boot(scm_writer *w)
         scm_status st = autos[i]->st;
         if (errs && errs[i])
             st.win32_exit = errs[i];
+        if (autos[i]->delayed && st.state == SERVICE_STOPPED)
+            st.flags |= SCM_STATUS_DELAYED;
         scm_put_entry(w, (const uint16_t *)autos[i]->name, (const uint16_t *)autos[i]->display,
                       &st);
         autos[i]->pins--;
@@ -131,6 +185,11 @@ static void boot(scm_writer *w)
     scm_entries_end(w);
     free(errs);
     free(autos);
+    if (ndelayed) {
+        HANDLE t = CreateThread(NULL, 0, delayed_boot, NULL, 0, NULL);
+        if (t)
+            CloseHandle(t);
+    }
 }
 
 /* Handles one request (lock held); writes the reply into w. */
@@ -234,6 +293,10 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         return;
     case SCM_OP_START: {
         NEED_SVC(SERVICE_START);
+        if (g_dblock) {
+            REPLY(ERROR_SERVICE_DATABASE_LOCKED);
+            return;
+        }
         s->pins++;
         err = svc_start(s, (const wchar_t *)m->args);
         s->pins--;
@@ -276,6 +339,15 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         scm_put_str(w, SCM_F_DISPLAY, (const uint16_t *)s->display);
         if (s->desc)
             scm_put_str(w, SCM_F_DESC, (const uint16_t *)s->desc);
+        scm_put_actions(w, s->fa_reset, s->fa_count, s->fa);
+        if (s->fa_reboot)
+            scm_put_str(w, SCM_F_REBOOTMSG, (const uint16_t *)s->fa_reboot);
+        if (s->fa_command)
+            scm_put_str(w, SCM_F_COMMAND, (const uint16_t *)s->fa_command);
+        scm_put_u32(w, SCM_F_DELAYED, s->delayed);
+        scm_put_u32(w, SCM_F_FLAGS, s->fa_nonfatal);
+        if (s->sd)
+            scm_put_bytes(w, SCM_F_SD, s->sd, s->sd_size);
         return;
     case SCM_OP_CHANGE_CONFIG: {
         NEED_SVC(SERVICE_CHANGE_CONFIG);
@@ -294,6 +366,42 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         if (m->display && m->display[0] && display_taken(m->display, s)) {
             REPLY(ERROR_DUPLICATE_SERVICE_NAME);
             return;
+        }
+        if (m->actions) {
+            int restart = 0;
+            for (uint32_t i = 0; i < m->fa_count; i++) {
+                uint32_t t, d;
+                scm_action(m, i, &t, &d);
+                if (t > SC_ACTION_RUN_COMMAND) {
+                    REPLY(ERROR_INVALID_PARAMETER);
+                    return;
+                }
+                restart |= t == SC_ACTION_RESTART;
+            }
+            /* As Windows: a restart action needs SERVICE_START on the handle. */
+            if (restart && !(access & SERVICE_START)) {
+                REPLY(ERROR_ACCESS_DENIED);
+                return;
+            }
+            s->fa_reset = m->fa_reset;
+            s->fa_count = m->fa_count;
+            for (uint32_t i = 0; i < m->fa_count; i++)
+                scm_action(m, i, &s->fa[2 * i], &s->fa[2 * i + 1]);
+        }
+        if (SCM_HAS(m, DELAYED))
+            s->delayed = m->delayed != 0;
+        if (SCM_HAS(m, FLAGS))
+            s->fa_nonfatal = m->flags != 0;
+        if (m->sd) {
+            uint8_t *sd = malloc(m->sd_size ? m->sd_size : 1);
+            if (!sd) {
+                REPLY(ERROR_NOT_ENOUGH_MEMORY);
+                return;
+            }
+            memcpy(sd, m->sd, m->sd_size);
+            free(s->sd);
+            s->sd = sd;
+            s->sd_size = m->sd_size;
         }
         if (m->deps) {
             wchar_t *old = s->deps;
@@ -320,6 +428,8 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         SETSTR(group, m->group)
         SETSTR(account, m->account)
         SETSTR(desc, m->desc)
+        SETSTR(fa_reboot, m->rebootmsg)
+        SETSTR(fa_command, m->command)
 #undef SETSTR
         if (m->display && m->display[0])
             wcsncpy(s->display, (const wchar_t *)m->display, NAME_MAX_UNITS - 1);
@@ -413,6 +523,66 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         free(list);
         return;
     }
+    case SCM_OP_WAIT: {
+        /* NotifyServiceStatusChange: returns when s is in a state of the
+         * mask and changed since seq (0: at once when it is in one), or is
+         * marked for delete (SERVICE_NOTIFY_DELETE_PENDING); at most 60 s
+         * (ERROR_TIMEOUT: the client asks again). No polling. */
+        NEED_SVC(SERVICE_QUERY_STATUS);
+        DWORD mask = m->state, begin = GetTickCount();
+        s->pins++;
+        for (;;) {
+            DWORD bit = s->st.state >= 1 && s->st.state <= 7 ? 1u << (s->st.state - 1) : 0;
+            int fresh = !m->seq || s->change != m->seq;
+            if (fresh && (mask & bit)) {
+                err = 0;
+                break;
+            }
+            if ((mask & SERVICE_NOTIFY_DELETE_PENDING) && s->marked_delete) {
+                err = 0;
+                break;
+            }
+            DWORD spent = GetTickCount() - begin;
+            if (spent >= 60000) {
+                err = ERROR_TIMEOUT;
+                break;
+            }
+            SleepConditionVariableCS(&g_changed, &g_lock, 60000 - spent);
+        }
+        s->pins--;
+        REPLY(err);
+        scm_put_status(w, &s->st);
+        scm_put_u32(w, SCM_F_SEQ, s->change);
+        scm_put_u32(w, SCM_F_STATE, s->marked_delete ? SERVICE_NOTIFY_DELETE_PENDING : 0);
+        db_reap(s);
+        return;
+    }
+    case SCM_OP_LOCK:
+        NEED_SCM(SC_MANAGER_LOCK);
+        if (g_dblock) {
+            REPLY(ERROR_SERVICE_DATABASE_LOCKED);
+            return;
+        }
+        g_dblock = 0x40000000u | (++g_dblock_count & 0xffffff);
+        g_dblock_since = GetTickCount();
+        REPLY(0);
+        scm_put_u32(w, SCM_F_HANDLE, g_dblock);
+        return;
+    case SCM_OP_UNLOCK:
+        if (!SCM_HAS(m, HANDLE) || !g_dblock || m->handle != g_dblock) {
+            REPLY(ERROR_INVALID_SERVICE_LOCK);
+            return;
+        }
+        g_dblock = 0;
+        REPLY(0);
+        return;
+    case SCM_OP_LOCK_STATUS:
+        NEED_SCM(SC_MANAGER_QUERY_LOCK_STATUS);
+        REPLY(0);
+        scm_put_u32(w, SCM_F_STATE, g_dblock != 0);
+        scm_put_str(w, SCM_F_NAME, (const uint16_t *)(g_dblock ? L".\\LocalSystem" : L""));
+        scm_put_u32(w, SCM_F_EXITCODE, g_dblock ? (GetTickCount() - g_dblock_since) / 1000 : 0);
+        return;
     default:
         REPLY(ERROR_INVALID_FUNCTION);
         return;
@@ -433,14 +603,16 @@ static DWORD WINAPI connection(void *arg)
         if (!in)
             break;
         if (m.op == SCM_OP_HELLO) {
-            int mine = svc_hello(h, &m) == 0;
+            sproc *p = svc_hello(h, &m);
             scmc_free(in);
             scmc_free(out);
-            if (!mine) {
+            if (!p) {
                 DisconnectNamedPipe(h);
                 CloseHandle(h);
+            } else {
+                svc_ctl_reader(p, h); /* the service's replies, until it ends */
             }
-            return 0; /* the pipe now belongs to the service's record */
+            return 0;
         }
         scm_writer w;
         EnterCriticalSection(&g_lock);

@@ -743,6 +743,11 @@ DWORD store_create(const char *name, const uint32_t *ip, vm_info *out,
         if (e != 0)
             undo_dirs(vms, &made);
     }
+    /* A VM's private registry lives outside its folder: what a VM of the
+     * same name left (its folder deleted by hand) must not show in the new
+     * one. */
+    if (e == 0)
+        remove_vm_registry(root, name);
     unlock_store(lock);
     if (e)
         return e;

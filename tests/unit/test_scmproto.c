@@ -50,6 +50,10 @@ static size_t sample(void)
     st.state = 1;
     scm_put_entry(&w, deps, NULL, &st);
     scm_entries_end(&w);
+    const uint32_t pairs[6] = { 1, 500, 1, 1000, 0, 0 };
+    scm_put_actions(&w, 86400, 3, pairs);
+    scm_put_bytes(&w, SCM_F_SD, "\1\0\4\x80", 5);
+    scm_put_u32(&w, SCM_F_SEQ, 9);
     return scm_end(&w);
 }
 
@@ -194,6 +198,32 @@ int main(void)
     }
     CHECK(decoded > 0 && decoded < 20000);
     (void)crashes_would_show;
+
+    unit_ctx = "failure actions and bytes";
+    n = sample();
+    CHECK_EQ_INT(scm_decode(buf, n, &m), 0);
+    CHECK_EQ_INT(m.fa_reset, 86400);
+    CHECK_EQ_INT(m.fa_count, 3);
+    uint32_t ty, de;
+    scm_action(&m, 1, &ty, &de);
+    CHECK_EQ_INT(ty, 1);
+    CHECK_EQ_INT(de, 1000);
+    scm_action(&m, 3, &ty, &de); /* out of range: zeros */
+    CHECK_EQ_INT(ty, 0);
+    CHECK_EQ_INT(m.sd_size, 5);
+    CHECK_EQ_INT(m.seq, 9);
+    CHECK(SCM_HAS(&m, SEQ) && SCM_HAS(&m, ACTIONS) && SCM_HAS(&m, SD));
+    /* Too many actions, or a count that does not match the size. */
+    uint32_t many[2 * (SCM_MAX_ACTIONS + 1)] = { 0 };
+    scm_begin(&w, copy, sizeof copy, SCM_OP_CHANGE_CONFIG, 0);
+    scm_put_actions(&w, 0, SCM_MAX_ACTIONS + 1, many);
+    CHECK_EQ_INT(scm_end(&w), 0);
+    scm_begin(&w, copy, sizeof copy, SCM_OP_CHANGE_CONFIG, 0);
+    scm_put_actions(&w, 0, 2, many);
+    n = scm_end(&w);
+    CHECK(n > 0);
+    copy[SCM_HEADER + 12] = 3; /* count 3 in a field sized for 2 */
+    CHECK_EQ_INT(scm_decode(copy, n, &m), -1);
 
     unit_ctx = "names";
     uint16_t a[16], b[16];

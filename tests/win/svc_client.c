@@ -1,6 +1,9 @@
 /* SCM client checks, run inside a VM by tests/cli/svc.sh:
  *   svc_client query NAME     prints "query NAME: STATE exit=W/S" or
  *                             "query NAME: error N" (OpenService's error)
+ *   svc_client control NAME N  sends control N ("control NAME: state S")
+ *   svc_client failure NAME   prints the failure actions ("reset R actions T/D...")
+ *   svc_client setfailure NAME RESET T/D...  sets them (ChangeServiceConfig2W)
  *   svc_client checks BINDIR  the API's behaviour and error codes against
  *                             the VM's manager, with the test service
  *                             BINDIR\svc_basic.exe; prints each check and
@@ -257,6 +260,48 @@ int wmain(int argc, wchar_t **argv)
         printf("query %ls: state %lu exit=%lu/%lu\n", argv[2], st.dwCurrentState,
                st.dwWin32ExitCode, st.dwServiceSpecificExitCode);
         CloseServiceHandle(s);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"control") && argc > 3) {
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_ALL_ACCESS);
+        SERVICE_STATUS st;
+        if (!s || !ControlService(s, (DWORD)_wtoi(argv[3]), &st)) {
+            printf("control %ls: error %lu\n", argv[2], GetLastError());
+            return 1;
+        }
+        printf("control %ls: state %lu\n", argv[2], st.dwCurrentState);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"setfailure") && argc > 3) {
+        /* setfailure NAME RESET [TYPE/DELAY ...] */
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_CHANGE_CONFIG | SERVICE_START);
+        SC_ACTION acts[16];
+        SERVICE_FAILURE_ACTIONSW fa = { (DWORD)wcstoul(argv[3], NULL, 10), NULL, NULL, 0, acts };
+        for (int i = 4; i < argc && fa.cActions < 16; i++) {
+            wchar_t *slash;
+            acts[fa.cActions].Type = (SC_ACTION_TYPE)wcstoul(argv[i], &slash, 10);
+            acts[fa.cActions++].Delay = *slash ? (DWORD)wcstoul(slash + 1, NULL, 10) : 0;
+        }
+        if (!s || !ChangeServiceConfig2W(s, SERVICE_CONFIG_FAILURE_ACTIONS, &fa)) {
+            printf("setfailure %ls: error %lu\n", argv[2], GetLastError());
+            return 1;
+        }
+        printf("setfailure %ls: ok\n", argv[2]);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"failure")) {
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_QUERY_CONFIG);
+        static BYTE buf[8192];
+        DWORD need = 0;
+        if (!s || !QueryServiceConfig2W(s, SERVICE_CONFIG_FAILURE_ACTIONS, buf, sizeof buf, &need)) {
+            printf("failure %ls: error %lu\n", argv[2], GetLastError());
+            return 1;
+        }
+        SERVICE_FAILURE_ACTIONSW *fa = (SERVICE_FAILURE_ACTIONSW *)buf;
+        printf("failure %ls: reset %lu actions", argv[2], fa->dwResetPeriod);
+        for (DWORD i = 0; i < fa->cActions; i++)
+            printf(" %d/%lu", (int)fa->lpsaActions[i].Type, fa->lpsaActions[i].Delay);
+        printf("\n");
         return 0;
     }
     wcsncpy(bindir, argv[2], MAX_PATH - 1);
