@@ -18,11 +18,10 @@ const objname_rule objname_rules[] = {
     { OBJN_C_PIPE, "lrpc\\wine_epmapper", OBJN_RULE_FALLBACK, "Wine rpcss's own endpoint" },
     { OBJN_C_PIPE, "lrpc\\irot", OBJN_RULE_FALLBACK, "running object table (Wine rpcss)" },
     { OBJN_C_RPC, "irot", OBJN_RULE_FALLBACK, "running object table" },
-    /* Service control manager. */
-    { OBJN_C_PIPE, "svcctl", OBJN_RULE_FALLBACK, "SCM (ncacn_np; Wine's sechost)" },
-    { OBJN_C_PIPE, "ntsvcs", OBJN_RULE_FALLBACK, "SCM / PnP (ncacn_np)" },
-    { OBJN_C_RPC, "ntsvcs", OBJN_RULE_FALLBACK, "SCM / PnP (ncalrpc, Windows)" },
-    { OBJN_C_PIPE, "lrpc\\svcctl", OBJN_RULE_FALLBACK, "SCM (ncalrpc, Wine)" },
+    /* Service control manager: its endpoints (svcctl, ntsvcs) have NO
+     * fallback: a VM's SCM calls go to the VM's own manager (svc.c), and a
+     * program speaking the SCM's RPC protocol itself must not reach the
+     * host's SCM (escape suite, Q18). Only its "started" events fall back. */
     { OBJN_C_BNO, "__wine_SvcctlStartedEvent", OBJN_RULE_FALLBACK,
       "Wine's SCM is up (sechost starts one when it is missing)" },
     { OBJN_C_BNO, "SvcctlStartEvent_A3752DX", OBJN_RULE_FALLBACK, "Windows's SCM is up" },

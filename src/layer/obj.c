@@ -487,10 +487,15 @@ static NTSTATUS NTAPI hk_create_symlink(PHANDLE h, ACCESS_MASK acc, POBJECT_ATTR
     layer_enter();
     int act = prepare(&toa, OBJN_STRICT, 1, &p, &st);
     layer_leave();
-    if (act != ACT_REFUSE) {
-        if (act == ACT_RENAME)
-            c.a[1] = (ULONG_PTR)&p.us;
+    /* A VM's link may only point into the VM's own names: a target that
+     * is not renamed (a container itself, or anything outside them, such
+     * as \Device\...) would let names under the link reach the host's
+     * objects or devices past every other hook (escape suite, O14). */
+    if (act == ACT_RENAME) {
+        c.a[1] = (ULONG_PTR)&p.us;
         st = obj_call(&c, oa, OBJN_CREATE);
+    } else if (act != ACT_REFUSE) {
+        st = ST_ACCESS_DENIED;
     }
     layer_enter();
     prep_release(&p);

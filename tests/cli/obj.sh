@@ -132,9 +132,9 @@ run_in a pipe-client PipeT hello
 ok "a: the host's pipe is not reached while a has none" has "$OUT" 'wait=0 .*notfound err=2'
 run_in a wait-pipe PipeT
 ok "a: WaitNamedPipe does not see the host's pipe" has "$OUT" 'wait=0 err=2'
-# The rule table: ntsvcs (the SCM's) falls back to the host's while a has none.
+# The SCM's pipes have no host fallback (docs/ns-obj.md, the rule table).
 run_in a pipe-client ntsvcs hi
-ok "a: ntsvcs falls back to the host's instance" has "$OUT" 'wait=1 reply=host:hi'
+ok "a: the host's ntsvcs (the SCM's pipe) is not reached" has "$OUT" 'wait=0 .*notfound err=2'
 
 bg apipe.log a pipe-server PipeT,ntsvcs a 120
 ok "a: pipe servers PipeT and ntsvcs up" ready apipe.log
@@ -152,7 +152,7 @@ ok "host: the client reaches the host's server" has "$OUT" 'wait=1 reply=host:he
 run_in a pipe-client ntsvcs hi
 ok "a: once a runs its own ntsvcs, a's clients reach it" has "$OUT" 'wait=1 reply=a:hi'
 run_in b pipe-client ntsvcs hi
-ok "b: b still reaches the host's ntsvcs" has "$OUT" 'wait=1 reply=host:hi'
+ok "b: b does not reach a's or the host's ntsvcs" has "$OUT" 'wait=0 .*notfound err=2'
 run_in a wait-pipe PipeT
 ok "a: WaitNamedPipe sees a's pipe" has "$OUT" 'wait=1'
 

@@ -185,10 +185,13 @@ static void test_rules(void)
     CHECK_EQ_INT(r.fallback, 1);
     CHECK_EQ_INT(map(NULL, "\\RPC Control\\epmapper", 0, g, &r), OBJN_RENAME);
     CHECK_EQ_INT(r.fallback, 1);
+    /* The SCM's pipes never fall back (escape suite Q18). */
     CHECK_EQ_INT(map("\\??\\PIPE\\", "svcctl", 0, g, &r), OBJN_RENAME);
-    CHECK_EQ_INT(r.fallback, 1);
+    CHECK_EQ_INT(r.fallback, 0);
     CHECK_EQ_INT(map(NULL, "\\Device\\NamedPipe\\ntsvcs", 0, g, &r), OBJN_RENAME);
-    CHECK_EQ_INT(r.fallback, 1);
+    CHECK_EQ_INT(r.fallback, 0);
+    CHECK_EQ_INT(map(NULL, "\\??\\pipe\\lrpc\\svcctl", 0, g, &r), OBJN_RENAME);
+    CHECK_EQ_INT(r.fallback, 0);
     CHECK_EQ_INT(map(BNO, "__wine_SvcctlStartedEvent", 0, g, &r), OBJN_RENAME);
     CHECK_EQ_INT(r.fallback, 1);
     CHECK_EQ_INT(map(BNO, "Global\\__wine_SvcctlStartedEvent", 0, g, &r), OBJN_RENAME);
@@ -208,10 +211,12 @@ static void test_rules(void)
         CHECK_STR_NONEMPTY(objname_rules[i].name);
         CHECK(strncmp(objname_rules[i].name, "Plume.", 6) != 0);
     }
-    uint16_t w[8];
-    size_t wl = u16(w, "svcctl");
+    uint16_t w[16];
+    size_t wl = u16(w, "epmapper");
     CHECK_EQ_INT(objname_rule_flags(OBJN_C_PIPE, w, wl), OBJN_RULE_FALLBACK);
-    CHECK_EQ_INT(objname_rule_flags(OBJN_C_RPC, w, wl), 0);
+    CHECK_EQ_INT(objname_rule_flags(OBJN_C_BNO, w, wl), 0);
+    wl = u16(w, "svcctl");
+    CHECK_EQ_INT(objname_rule_flags(OBJN_C_PIPE, w, wl), 0);
     CHECK_EQ_INT(objname_rule_flags(OBJN_C_PIPE, NULL, 3), 0);
 }
 
