@@ -16,6 +16,7 @@
 #include "ntpath.h"
 #include "dirmerge.h"
 #include "forigin.h"
+#include "pathset.h"
 
 #include <winternl.h>
 
@@ -158,17 +159,29 @@ static void mkoa(OBJECT_ATTRIBUTES *oa, UNICODE_STRING *us)
     InitializeObjectAttributes(oa, us, OBJ_CASE_INSENSITIVE, NULL, NULL);
 }
 
-/* The real NtCreateFile (we run inside the layer: the hook passes through). */
-static NTSTATUS raw_create(HANDLE *h, ACCESS_MASK acc, const uint16_t *p, size_t n,
-                           ULONG attrs, ULONG share, ULONG disp, ULONG opts)
+/* The real NtCreateFile (we run inside the layer: the hook passes through).
+ * *info (when given) gets the I/O status's Information (FILE_CREATED...). */
+static NTSTATUS raw_create_info(HANDLE *h, ACCESS_MASK acc, const uint16_t *p, size_t n,
+                                ULONG attrs, ULONG share, ULONG disp, ULONG opts,
+                                ULONG_PTR *info)
 {
     UNICODE_STRING us;
     OBJECT_ATTRIBUTES oa;
     IO_STATUS_BLOCK io;
+    io.Information = 0;
     mkus(&us, p, n);
     mkoa(&oa, &us);
     nt_create_args a = { h, acc, &oa, &io, NULL, attrs, share, disp, opts, NULL, 0, 0 };
-    return nt_create_original(&a);
+    NTSTATUS st = nt_create_original(&a);
+    if (info)
+        *info = st >= 0 ? io.Information : 0;
+    return st;
+}
+
+static NTSTATUS raw_create(HANDLE *h, ACCESS_MASK acc, const uint16_t *p, size_t n,
+                           ULONG attrs, ULONG share, ULONG disp, ULONG opts)
+{
+    return raw_create_info(h, acc, p, n, attrs, share, disp, opts, NULL);
 }
 
 /* 1 exists (*dir: a directory), 0 absent, -1 other error (*st). */
@@ -192,46 +205,244 @@ static int probe(const uint16_t *p, size_t n, int *dir, NTSTATUS *st)
     return -1;
 }
 
-/* The fast path's cache: whether the VM has any private state on a drive
- * (<files>\X, <deleted>\X exist). Valid while the VM's generation counter,
- * in a small section shared by the VM's processes, is unchanged; every
- * change of private state increments it (after the change). */
-static volatile LONG *g_gen;
-static LONG g_cache_gen = -1;
-static uint32_t g_has_files, g_has_del; /* bit d: drive 'A'+d */
+/* The fast path's cache (docs/ns-file.md, "Fast path"): two sets of
+ * virtual paths (pathset.h), per process,
+ *   g_pf  every private entry: each file and directory under <files>\X
+ *   g_pd  every deletion marker: each file under <deleted>\X
+ * each a superset of the store's (entries removed stay in the set: a
+ * "maybe" costs only a probe). An open of P probes <files> only when P is
+ * in g_pf, and the deletion tree only when P or an ancestor is in g_pd.
+ *
+ * The VM's processes share a small section: a generation counter and a
+ * ring of the keys added since. A process that creates a private entry or
+ * a marker adds its key (publish) after the entry exists: it increments
+ * the counter and writes the key in the ring slot of the new value. The
+ * others add the keys of the generations they missed; a process too far
+ * behind (the slot was reused) or told so (a directory moved) rebuilds its
+ * sets from the store: a walk of <files>\X and <deleted>\X. The sets are
+ * read under g_lock (shared), changed under it (exclusive); only a rebuild
+ * or a growth allocates. */
+#define GEN_SIZE 65536
+#define RING ((GEN_SIZE - 16) / 16)
+enum { PK_FILE = 1, PK_DEL = 2, PK_REBUILD = 3 };
+typedef struct genslot {
+    volatile LONG tag; /* the generation that wrote it (0 while written) */
+    volatile LONG kind;
+    volatile LONG64 key;
+} genslot;
+typedef struct genblk {
+    volatile LONG gen;
+    LONG pad[3];
+    genslot ring[RING];
+} genblk;
+static genblk *g_gen;
+static volatile LONG g_cache_gen;
+static int g_built; /* the sets hold the store as of g_cache_gen */
+static pathset g_pf, g_pd;
+static SRWLOCK g_lock = SRWLOCK_INIT;
 
-static void bump(void)
+/* Adds key k to set s, growing it when full. -1 when out of memory. */
+static int set_add(pathset *s, uint64_t k)
 {
-    if (g_gen)
-        InterlockedIncrement(g_gen);
+    if (ps_add(s, k) == 0)
+        return 0;
+    pathset d = { NULL, ps_cap_for(s->n * 2 + 16), 0 };
+    d.slot = xalloc(d.cap * sizeof *d.slot);
+    if (!d.slot)
+        return -1;
+    memset(d.slot, 0, d.cap * sizeof *d.slot);
+    ps_move(&d, s);
+    xfree(s->slot);
+    *s = d;
+    return ps_add(s, k);
 }
 
-static void refresh_cache(void)
+/* Tells the VM's processes (this one first) of a new private entry
+ * (PK_FILE) or marker (PK_DEL) at virtual path v, or that they must
+ * rebuild (PK_REBUILD, v unused). Called after the change. */
+static void publish(int kind, const uint16_t *v, size_t vn)
 {
-    if (!g_gen) { /* no shared counter: no cache */
-        g_has_files = g_has_del = ~0u;
+    uint64_t k = kind == PK_REBUILD ? 0 : ps_key(v, vn);
+    AcquireSRWLockExclusive(&g_lock);
+    if (kind != PK_REBUILD && g_built && set_add(kind == PK_FILE ? &g_pf : &g_pd, k) != 0)
+        g_built = 0;
+    if (kind == PK_REBUILD)
+        g_built = 0;
+    ReleaseSRWLockExclusive(&g_lock);
+    if (!g_gen)
         return;
+    LONG g = InterlockedIncrement(&g_gen->gen);
+    genslot *sl = &g_gen->ring[(ULONG)g % RING];
+    InterlockedExchange(&sl->tag, 0);
+    sl->kind = kind;
+    sl->key = (LONG64)k;
+    MemoryBarrier();
+    InterlockedExchange(&sl->tag, g);
+}
+
+/* Walks store directory p[0..n) (a pbuf of capacity cap), adding the
+ * virtual path of each entry to s: directories (and files, when files)
+ * under <files>, marker files under <deleted>. vbase: where the virtual
+ * path's "\X..." part starts in p is at vbase, the drive letter at vbase+1. */
+static int walk_add(uint16_t *p, size_t n, size_t cap, size_t vbase, pathset *s, int files,
+                    int depth)
+{
+    HANDLE h;
+    if (depth > 64)
+        return 0;
+    NTSTATUS st = raw_create(&h, FILE_LIST_DIRECTORY | SYNCHRONIZE, p, n, 0,
+                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                             O_DIRECTORY | O_SYNC_NONALERT | O_REPARSE);
+    if (st == ST_NAME_NOT_FOUND || st == ST_PATH_NOT_FOUND || st == ST_NOT_A_DIRECTORY)
+        return 0;
+    if (st < 0)
+        return -1;
+    enum { QBUF = 16 * 1024 };
+    char *buf = xalloc(QBUF);
+    int r = buf ? 0 : -1;
+    BOOLEAN restart = TRUE;
+    IO_STATUS_BLOCK io;
+    while (r == 0) {
+        st = real_qdir(h, NULL, NULL, NULL, &io, buf, QBUF, C_DIRECTORY, FALSE, NULL, restart);
+        restart = FALSE;
+        if (st == ST_NO_MORE_FILES || st == ST_NO_SUCH_FILE)
+            break;
+        if (st < 0) {
+            r = -1;
+            break;
+        }
+        for (char *e = buf;;) {
+            ULONG next, attr, nl;
+            memcpy(&next, e, 4);
+            memcpy(&attr, e + 56, 4);
+            memcpy(&nl, e + 60, 4);
+            nl /= 2;
+            const uint16_t *nm = (const uint16_t *)(e + 64);
+            int dot = (nl == 1 && nm[0] == '.') || (nl == 2 && nm[0] == '.' && nm[1] == '.');
+            if (!dot && n + 1 + nl <= cap) {
+                int dir = (attr & FILE_ATTRIBUTE_DIRECTORY) != 0;
+                p[n] = '\\';
+                memcpy(p + n + 1, nm, nl * 2);
+                if (files || !dir) {
+                    /* the virtual path: \??\X: + the rest */
+                    size_t rest = n + 1 + nl - (vbase + 2), vn = 6 + rest;
+                    uint16_t *v = xalloc(vn * 2 + 2);
+                    if (!v) {
+                        r = -1;
+                        break;
+                    }
+                    v[0] = '\\', v[1] = '?', v[2] = '?', v[3] = '\\';
+                    v[4] = ntp_upcase(p[vbase + 1]), v[5] = ':';
+                    memcpy(v + 6, p + vbase + 2, rest * 2);
+                    r = set_add(s, ps_key(v, vn));
+                    xfree(v);
+                }
+                if (r == 0 && dir)
+                    r = walk_add(p, n + 1 + nl, cap, vbase, s, files, depth + 1);
+            } else if (!dot) {
+                r = -1;
+            }
+            if (r != 0 || !next)
+                break;
+            e += next;
+        }
     }
-    LONG gen = *g_gen;
-    if (gen == g_cache_gen)
+    xfree(buf);
+    nt_close_original(h);
+    return r;
+}
+
+/* Rebuilds both sets from the store. 0, or -1 (the sets are then unset). */
+static int rebuild(void)
+{
+    pathset f = { NULL, ps_cap_for(256), 0 }, d = { NULL, ps_cap_for(64), 0 };
+    f.slot = xalloc(f.cap * sizeof *f.slot);
+    d.slot = xalloc(d.cap * sizeof *d.slot);
+    pbuf p;
+    int r = f.slot && d.slot && pb_init(&p, NTP_MAX) ? 0 : -1;
+    if (r == 0) {
+        memset(f.slot, 0, f.cap * sizeof *f.slot);
+        memset(d.slot, 0, d.cap * sizeof *d.slot);
+        for (int k = 0; k < 2 && r == 0; k++) {
+            const uint16_t *root = k ? g_del : g_files;
+            size_t rn = k ? g_del_len : g_files_len;
+            for (int x = 0; x < 26 && r == 0; x++) {
+                memcpy(p.s, root, rn * 2);
+                p.s[rn] = '\\';
+                p.s[rn + 1] = (uint16_t)('A' + x);
+                int dir = 0, e = probe(p.s, rn + 2, &dir, NULL);
+                if (e < 0) {
+                    r = -1;
+                } else if (e == 1) {
+                    uint16_t v[7] = { '\\', '?', '?', '\\', (uint16_t)('A' + x), ':', '\\' };
+                    if (k == 0 || !dir)
+                        r = set_add(k ? &d : &f, ps_key(v, 7));
+                    if (r == 0 && dir)
+                        r = walk_add(p.s, rn + 2, p.cap, rn, k ? &d : &f, !k, 0);
+                }
+            }
+        }
+        pb_free(&p);
+    }
+    xfree(g_pf.slot);
+    xfree(g_pd.slot);
+    if (r != 0) {
+        xfree(f.slot);
+        xfree(d.slot);
+        memset(&g_pf, 0, sizeof g_pf);
+        memset(&g_pd, 0, sizeof g_pd);
+        return -1;
+    }
+    g_pf = f;
+    g_pd = d;
+    return 0;
+}
+
+/* Brings the sets up to the shared generation (under g_lock, exclusive). */
+static void catch_up(void)
+{
+    LONG gen = g_gen->gen;
+    if (g_built && gen == g_cache_gen)
         return;
-    uint32_t hf = 0, hd = 0;
-    uint16_t p[ROOTMAX + 4];
-    for (int d = 0; d < 26; d++) {
-        memcpy(p, g_files, g_files_len * 2);
-        p[g_files_len] = '\\';
-        p[g_files_len + 1] = (uint16_t)('A' + d);
-        if (probe(p, g_files_len + 2, NULL, NULL) != 0)
-            hf |= 1u << d;
-        memcpy(p, g_del, g_del_len * 2);
-        p[g_del_len] = '\\';
-        p[g_del_len + 1] = (uint16_t)('A' + d);
-        if (probe(p, g_del_len + 2, NULL, NULL) != 0)
-            hd |= 1u << d;
+    if (g_built) {
+        for (LONG g = g_cache_gen + 1; g_built && g - gen <= 0; g++) {
+            genslot *sl = &g_gen->ring[(ULONG)g % RING];
+            LONG t1 = sl->tag;
+            MemoryBarrier();
+            LONG kind = sl->kind;
+            uint64_t k = (uint64_t)sl->key;
+            MemoryBarrier();
+            if (t1 != g || sl->tag != g || kind == PK_REBUILD ||
+                set_add(kind == PK_FILE ? &g_pf : &g_pd, k) != 0)
+                g_built = 0; /* missed, being written, or a move: the store says */
+        }
     }
-    g_has_files = hf;
-    g_has_del = hd;
+    if (!g_built) {
+        gen = g_gen->gen; /* read before the walk: later changes come as keys */
+        g_built = rebuild() == 0;
+    }
     g_cache_gen = gen;
+}
+
+/* Which parts of the store an open of v may have to look at: *pf the
+ * private path, *pd the deletion tree. Costs no system call while the
+ * VM's generation is unchanged. */
+static void cache_check(const uint16_t *v, size_t vn, int *pf, int *pd)
+{
+    *pf = *pd = 1;
+    if (!g_gen)
+        return; /* no shared counter: no cache */
+    if (!g_built || g_gen->gen != g_cache_gen) {
+        AcquireSRWLockExclusive(&g_lock);
+        catch_up();
+        ReleaseSRWLockExclusive(&g_lock);
+    }
+    AcquireSRWLockShared(&g_lock);
+    if (g_built) {
+        *pf = ps_has(&g_pf, ps_key(v, vn));
+        *pd = ps_has_self_or_ancestor(&g_pd, v, vn);
+    }
+    ReleaseSRWLockShared(&g_lock);
 }
 
 /* --------------------------------------------------------- lookup */
@@ -304,16 +515,16 @@ static int lookup(const uint16_t *v, size_t vn, pbuf *s, int *sdir)
     s->n = ntp_store_path(g_files, g_files_len, v, vn, s->s, s->cap);
     if (s->n == 0)
         return L_ERROR;
-    refresh_cache();
-    uint32_t bit = 1u << ((ntp_upcase(v[4]) - 'A') & 31);
-    if (!(g_has_files & bit) && !(g_has_del & bit))
-        return L_HOST; /* the fast path: no private state on this drive */
-    int e = (g_has_files & bit) ? probe(s->s, s->n, sdir, NULL) : 0;
+    int pf, pd;
+    cache_check(v, vn, &pf, &pd);
+    if (!pf && !pd)
+        return L_HOST; /* the fast path: no private state at v */
+    int e = pf ? probe(s->s, s->n, sdir, NULL) : 0;
     if (e < 0)
         return L_ERROR;
     if (e == 1)
         return L_PRIVATE;
-    int d = (g_has_del & bit) ? deleted(v, vn) : 0;
+    int d = pd ? deleted(v, vn) : 0;
     if (d < 0)
         return L_ERROR;
     if (d == 2) {
@@ -349,15 +560,46 @@ static int vexists(const uint16_t *v, size_t vn, int *dir)
     return r;
 }
 
-/* mkdir -p of store path p[0..n), from the component after `floor`. */
+/* Publishes store path p[0..n) when it is a private entry (under
+ * <files>\X) or a marker (under <deleted>\X): see publish. */
+static void publish_store(const uint16_t *p, size_t n)
+{
+    size_t rn = 0;
+    int kind = 0;
+    if (n >= g_files_len + 2 && !memcmp(p, g_files, g_files_len * 2) && p[g_files_len] == '\\') {
+        rn = g_files_len, kind = PK_FILE;
+    } else if (n >= g_del_len + 2 && !memcmp(p, g_del, g_del_len * 2) && p[g_del_len] == '\\') {
+        rn = g_del_len, kind = PK_DEL;
+    }
+    if (!kind || (n > rn + 2 && p[rn + 2] != '\\'))
+        return; /* the store's own names (.tmp-*) */
+    pbuf v;
+    if (!pb_init(&v, n - rn + 8))
+        return;
+    v.s[0] = '\\', v.s[1] = '?', v.s[2] = '?', v.s[3] = '\\';
+    v.s[4] = ntp_upcase(p[rn + 1]), v.s[5] = ':';
+    v.n = 6;
+    if (n == rn + 2)
+        v.s[v.n++] = '\\';
+    for (size_t i = rn + 2; i < n; i++)
+        v.s[v.n++] = p[i];
+    publish(kind, v.s, v.n);
+    pb_free(&v);
+}
+
+/* mkdir -p of store path p[0..n), from the component after `floor`. Each
+ * private directory it creates is published. */
 static NTSTATUS make_dirs(uint16_t *p, size_t n, size_t floor)
 {
     HANDLE h;
-    NTSTATUS st = raw_create(&h, FILE_LIST_DIRECTORY | SYNCHRONIZE, p, n, 0,
-                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN_IF,
-                             O_DIRECTORY | O_SYNC_NONALERT);
+    ULONG_PTR info = 0;
+    NTSTATUS st = raw_create_info(&h, FILE_LIST_DIRECTORY | SYNCHRONIZE, p, n, 0,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                  D_OPEN_IF, O_DIRECTORY | O_SYNC_NONALERT, &info);
     if (st >= 0) {
         nt_close_original(h);
+        if (info != FILE_OPENED)
+            publish_store(p, n);
         return st;
     }
     if (st != ST_PATH_NOT_FOUND)
@@ -373,8 +615,10 @@ static NTSTATUS make_dirs(uint16_t *p, size_t n, size_t floor)
     st = raw_create(&h, FILE_LIST_DIRECTORY | SYNCHRONIZE, p, n, 0,
                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN_IF,
                     O_DIRECTORY | O_SYNC_NONALERT);
-    if (st >= 0)
+    if (st >= 0) {
         nt_close_original(h);
+        publish_store(p, n);
+    }
     return st;
 }
 
@@ -386,9 +630,7 @@ static NTSTATUS store_parents(const pbuf *s)
         i--;
     if (i <= g_files_len + 1)
         return 0;
-    NTSTATUS st = make_dirs(s->s, i - 1, g_vmdir_len);
-    bump();
-    return st;
+    return make_dirs(s->s, i - 1, g_vmdir_len);
 }
 
 static NTSTATUS set_info(HANDLE h, void *info, ULONG len, ULONG cls)
@@ -616,9 +858,10 @@ static NTSTATUS copy_file(const uint16_t *src, size_t sn, const pbuf *s, int wit
             nb.FileAttributes = FILE_ATTRIBUTE_NORMAL;
         set_info(out, &nb, sizeof nb, C_BASIC);
         st = rename_handle(out, s->s, s->n, replace);
-        if (st >= 0)
+        if (st >= 0) {
             renamed = 1;
-        else if (st == ST_NAME_COLLISION && !replace)
+            publish_store(s->s, s->n);
+        } else if (st == ST_NAME_COLLISION && !replace)
             st = 0; /* another process of the VM copied it first: theirs wins */
     }
     if (!renamed)
@@ -728,9 +971,10 @@ static NTSTATUS mark_deleted(const uint16_t *v, size_t vn)
     }
     if (st >= 0 && o.n)
         remove_file(o.s, o.n);
+    if (st >= 0 && hk != 0)
+        publish(PK_DEL, v, vn);
     pb_free(&o);
     pb_free(&m);
-    bump();
     return st;
 }
 
@@ -1025,6 +1269,32 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
         *st = ST_NO_MEMORY;
         return 1;
     }
+    /* The fast path (docs/ns-file.md): a plain open costs no system call
+     * beyond the open itself when the path has no private state (the host
+     * path, in place) or is a private entry (its store path). */
+    if (a->disposition == D_OPEN && !(a->options & O_DELETE_ON_CLOSE)) {
+        int pf, pd;
+        cache_check(v.s, vp, &pf, &pd);
+        if (!pf && !pd && !could) {
+            *st = open_as(a, v.s, v.n, D_OPEN, a->access, a->options);
+            if (*st >= 0 && (a->options & O_DIRECTORY))
+                remember(*a->handle, 0, NULL, v.s, v.n, NULL, 0, st);
+            goto out;
+        }
+        s.n = pf ? ntp_store_path(g_files, g_files_len, v.s, vp, s.s, s.cap) : 0;
+        if (s.n && s.n + (v.n - vp) <= s.cap) {
+            memcpy(s.s + s.n, v.s + vp, (v.n - vp) * 2);
+            s.n += v.n - vp;
+            NTSTATUS t = open_as(a, s.s, s.n, D_OPEN, a->access, a->options);
+            if (t != ST_NAME_NOT_FOUND && t != ST_PATH_NOT_FOUND && t != ST_NOT_A_DIRECTORY) {
+                /* the private entry exists: it wins over any marker */
+                *st = t;
+                if (t >= 0)
+                    remember(*a->handle, FH_STORE, NULL, v.s, v.n, s.s, s.n, st);
+                goto out;
+            }
+        }
+    }
     int sdir = 0;
     int l = lookup(v.s, vp, &s, &sdir);
     size_t spath = s.n; /* the store path without the stream */
@@ -1040,7 +1310,7 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
     ULONG disp = a->disposition, opts = a->options;
     ACCESS_MASK acc = a->access;
     fstate *f = NULL;
-    int to_store = 0, vdel = 0;
+    int to_store = 0, vdel = 0, fresh = 0;
     switch (l) {
     case L_ERROR:
         *st = ST_ACCESS_DENIED;
@@ -1094,7 +1364,7 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
             s.n = keep;
             if (*st < 0)
                 goto out;
-            to_store = 1;
+            to_store = fresh = 1;
             break;
         }
         /* The host has it. */
@@ -1164,7 +1434,6 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
             *st = *st == ST_NO_MEMORY ? ST_NO_MEMORY : ST_ACCESS_DENIED;
             goto out;
         }
-        bump();
         if (disp == D_OVERWRITE || disp == D_SUPERSEDE)
             disp = D_OVERWRITE_IF;
         to_store = 1;
@@ -1173,6 +1442,8 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
     }
     if (to_store) {
         *st = open_as(a, s.s, s.n, disp, acc, opts);
+        if (*st >= 0 && (fresh || (a->iosb && a->iosb->Information == FILE_CREATED)))
+            publish(PK_FILE, v.s, vp); /* a new private entry */
         if (*st >= 0) {
             if ((opts & O_DELETE_ON_CLOSE) && v.n == vp) {
                 f = fstate_new(v.s, vp);
@@ -1823,6 +2094,14 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
                 } else {
                     st = rename_handle(h, ts.s, ts.n, replace);
                 }
+                if (st >= 0) {
+                    /* A directory moved: its whole subtree has new names. */
+                    int mdir = 0;
+                    if (!link && probe(ts.s, ts.n, &mdir, NULL) == 1 && mdir)
+                        publish(PK_REBUILD, NULL, 0);
+                    else
+                        publish(PK_FILE, t.s, t.n);
+                }
             } else {
                 /* A host file: its copy goes to the target. */
                 int hdir = 0;
@@ -1850,7 +2129,6 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
                 else if (st >= 0)
                     htab_put(h, HT_FILE, e->flags, e->data, t.s, t.n, NULL, 0);
             }
-            bump();
         }
     }
     pb_free(&ts);
@@ -2118,9 +2396,9 @@ int file_init(void)
         if (u)
             HeapFree(GetProcessHeap(), 0, u);
     }
-    /* The VM's generation counter (see refresh_cache). */
+    /* The VM's generation counter (the fast path's cache, see publish). */
     {
-        wchar_t nm[PLUME_BOOT_NAME + 64] = L"Local\\PlumeFileGen.";
+        wchar_t nm[PLUME_BOOT_NAME + 64] = L"Local\\PlumeFileGen2.";
         size_t k = 0;
         while (nm[k])
             k++;
@@ -2128,11 +2406,11 @@ int file_init(void)
             nm[k++] = (wchar_t)g_vmtag[i];
         nm[k] = 0;
         int in = layer_enter();
-        HANDLE sec = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, nm);
+        HANDLE sec = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, GEN_SIZE, nm);
         /* The section lives as long as one process of the VM does. */
         g_first = sec && GetLastError() != ERROR_ALREADY_EXISTS;
         if (sec)
-            g_gen = MapViewOfFile(sec, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 4096);
+            g_gen = MapViewOfFile(sec, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, GEN_SIZE);
         /* the section stays open for the life of the process */
         if (in)
             layer_leave();

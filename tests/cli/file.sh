@@ -177,6 +177,30 @@ ok "VM b sees the file VM a deleted" has "$OUT" "exists: yes"
 ok "VM b does not see VM a's new file" has "$OUT" "exists: no error=2"
 ok "VM b lists the host directory" has "$OUT" "list: 3 entries: \. \.\. k.txt$"
 
+# The fast path's cache is per process: a change made by another process of
+# the VM after this one looked (a copy-up in a new directory, a marker, a
+# moved directory of the VM's own) is seen at its next open.
+mkdir -p "$H/cp" "$H/cp2"
+printf 'cphost' >"$H/cp/c.txt"
+printf 'gone' >"$H/cp2/gone.txt"
+BG=$(mktemp)
+"$WINE" "$PLUME_BIN/plume.exe" run a -- "$B\\t_file.exe" read "$D\\cp\\c.txt" exists "$D\\cp2\\gone.txt" \
+    exists "$D\\rd2\\y.txt" sleep 6000 read "$D\\cp\\c.txt" exists "$D\\cp2\\gone.txt" \
+    read "$D\\rd2\\y.txt" >"$BG" 2>&1 </dev/null &
+runner=$!
+sleep 3
+probe a append "$D\\cp\\c.txt" VM delete "$D\\cp2\\gone.txt" mkdir "$D\\rd" write "$D\\rd\\y.txt" why \
+    rename "$D\\rd" "$D\\rd2"
+ok "another process: copy-up, delete and a directory move done" \
+    test "$(grep -c ': ok' <<<"$OUT")" = 5
+wait $runner
+OUT=$(tr -d '\r' <"$BG"); rm -f "$BG"
+ok "a running process saw the host file first" has "$OUT" "read: content=\[cphost\]"
+ok "a running process sees another's copy-up in a new directory" has "$OUT" "read: content=\[cphostVM\]"
+ok "a running process saw the host file before its deletion" test "$(sed -n 2p <<<"$OUT")" = "exists: yes dir=0 size=4"
+ok "a running process sees another's deletion" test "$(sed -n 5p <<<"$OUT")" = "exists: no error=2"
+ok "a running process sees a file under another's moved directory" has "$OUT" "read: content=\[why\]"
+
 # 8.3 short names reach the private copy (and never the store).
 LD="$D\\a long directory name"
 probe a write "$LD\\a-long-file-name.txt" longvm short "$LD\\a-long-file-name.txt"
