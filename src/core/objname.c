@@ -295,3 +295,51 @@ size_t objname_strip(uint16_t *name, size_t len, const uint16_t *tag, size_t tag
     }
     return len;
 }
+
+int objname_container(const uint16_t *name, size_t len)
+{
+    objname_out r;
+    if (!name || len == 0)
+        return OBJN_C_NONE;
+    /* No output buffer: a name below a container stops at OBJN_TOOLONG,
+     * the container itself passes with is_root. */
+    objname_map(NULL, 0, name, len, NULL, 0, 0, NULL, 0, &r);
+    return r.is_root ? r.cls : OBJN_C_NONE;
+}
+
+/* s[0..len) equals the ASCII c, case-insensitively. */
+static int eq_ascii(const uint16_t *s, size_t len, const char *c)
+{
+    size_t i = 0;
+    for (; c[i]; i++)
+        if (i >= len || fold(s[i]) != fold((uint8_t)c[i]))
+            return 0;
+    return i == len;
+}
+
+int objname_visible(int cls, const uint16_t *name, size_t len, const uint16_t *type,
+                    size_t type_len, const uint16_t *tag, size_t tag_len)
+{
+    if (!name || len == 0 || (cls != OBJN_C_BNO && cls != OBJN_C_RPC))
+        return OBJN_V_HIDE;
+    size_t plen = objname_extra(tag_len);
+    if (tag && tag_len && len > plen && name[plen - 1] == '.') {
+        size_t k = 0;
+        while (k < PREFIX_HEAD_LEN && fold(name[k]) == fold((uint8_t)prefix_head[k]))
+            k++;
+        size_t t = 0;
+        while (k == PREFIX_HEAD_LEN && t < tag_len &&
+               fold(name[PREFIX_HEAD_LEN + t]) == fold(tag[t]))
+            t++;
+        if (k == PREFIX_HEAD_LEN && t == tag_len)
+            return OBJN_V_OWN;
+    }
+    /* The links objname_map passes through (Global\, Local\, Session\):
+     * the system's, in every session's BaseNamedObjects. Only as links: an
+     * object of another type under such a name is somebody's. */
+    if (cls == OBJN_C_BNO && type && eq_ascii(type, type_len, "SymbolicLink") &&
+        (eq_ascii(name, len, "Global") || eq_ascii(name, len, "Local") ||
+         eq_ascii(name, len, "Session")))
+        return OBJN_V_SHOW;
+    return OBJN_V_HIDE;
+}

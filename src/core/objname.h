@@ -78,6 +78,25 @@ size_t objname_extra(size_t tag_len);
  * component (after a backslash), in place. Returns the new length. */
 size_t objname_strip(uint16_t *name, size_t len, const uint16_t *tag, size_t tag_len);
 
+/* The container class of a directory whose real NT name is name[0..len)
+ * when that directory IS a container (\BaseNamedObjects,
+ * \Sessions\1\BaseNamedObjects, its Global\ link, \RPC Control...);
+ * OBJN_C_NONE for any other name (the root, \Sessions, a directory below a
+ * container's first component such as a VM's own renamed one). */
+int objname_container(const uint16_t *name, size_t len);
+
+/* What a VM sees of an entry of a container's listing
+ * (NtQueryDirectoryObject). cls: the container's class; name, type: the
+ * entry's name and object type name as the system lists them. */
+enum {
+    OBJN_V_HIDE = 0,   /* the host's, another VM's, or Plume's own */
+    OBJN_V_SHOW,       /* a structural entry of the system, shown as it is */
+    OBJN_V_OWN,        /* the VM's: shown without its first
+                          objname_extra(tag_len) units ("Plume.<tag>.") */
+};
+int objname_visible(int cls, const uint16_t *name, size_t len, const uint16_t *type,
+                    size_t type_len, const uint16_t *tag, size_t tag_len);
+
 /* The rule table: names that an open (a client) may take from the host
  * while the VM runs no instance of its own. Servers always create the
  * VM's name; the VM's object, once it exists, always wins. */

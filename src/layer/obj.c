@@ -14,6 +14,7 @@
  *   NtCreatePort, NtCreateWaitablePort, NtConnectPort, NtSecureConnectPort,
  *     NtAlpcCreatePort, NtAlpcConnectPort, NtAlpcConnectPortEx (those ntdll
  *     exports: Wine 8 has no NtAlpc* and stubs the LPC ones)
+ *   NtQueryDirectoryObject: a container lists only the VM's own names
  *
  * A call without a name, or made by the layer itself, goes straight to the
  * original. A renamed handle is put in the handle table (HT_OBJ, OBJ_RENAMED)
@@ -643,6 +644,229 @@ static NTSTATUS NTAPI hk_fs_control(HANDLE h, HANDLE ev, PVOID apc, PVOID ctx,
     return st;
 }
 
+/* --- NtQueryDirectoryObject: a container lists only the VM's names ------------------
+ * A directory whose real name is a container (objname_container: kernel
+ * objects or ports) lists, for a VM, its own objects without the prefix and
+ * the system's Global/Local/Session links (objname_visible); everything
+ * else (the host's objects, other VMs', Plume's jobs) is left out. Other
+ * directories pass through. The original is asked one entry at a time (Wine
+ * 8 has no other mode) with a context of the layer's own; the caller's
+ * Context counts the entries it can see, and the caller's buffer is built
+ * as Windows lays it out: the OBJECT_DIRECTORY_INFORMATION array, a zeroed
+ * entry, then the strings (each terminated). The original does not block:
+ * it runs inside layer_enter. */
+#define ST_MORE_ENTRIES ((NTSTATUS)0x00000105L)
+#define ST_NO_MORE_ENTRIES ((NTSTATUS)0x8000001AL)
+#define ST_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
+#define DIR_TMP_SMALL 4096u
+#define DIR_TMP_BIG (4u * sizeof(UNICODE_STRING) + 2u * 65536u + 64u)   /* any entry */
+
+typedef NTSTATUS(NTAPI *query_dir_fn)(HANDLE, PVOID, ULONG, BOOLEAN, BOOLEAN, PULONG, PULONG);
+static query_dir_fn real_query_dir;
+
+typedef struct dir_info {   /* OBJECT_DIRECTORY_INFORMATION */
+    UNICODE_STRING name, type;
+} dir_info;
+
+/* Where recent listings stopped: the caller's Context (visible entries)
+ * and the real index to go on from, so that listing a directory entry by
+ * entry is not quadratic. Only a hint: a miss rescans from the start. */
+#define DIR_CACHE 8
+static struct {
+    HANDLE h;
+    ULONG vis, real;
+} dir_cache[DIR_CACHE];
+static unsigned dir_cache_next;
+static SRWLOCK dir_lock = SRWLOCK_INIT;
+
+static ULONG dir_cache_get(HANDLE h, ULONG vis)
+{
+    ULONG real = 0;
+    AcquireSRWLockExclusive(&dir_lock);
+    for (unsigned i = 0; i < DIR_CACHE; i++)
+        if (dir_cache[i].h == h && dir_cache[i].vis == vis && vis != 0)
+            real = dir_cache[i].real;
+    ReleaseSRWLockExclusive(&dir_lock);
+    return real;
+}
+
+static void dir_cache_put(HANDLE h, ULONG vis, ULONG real)
+{
+    AcquireSRWLockExclusive(&dir_lock);
+    unsigned slot = dir_cache_next;
+    for (unsigned i = 0; i < DIR_CACHE; i++)
+        if (dir_cache[i].h == h)
+            slot = i;
+    if (slot == dir_cache_next)
+        dir_cache_next = (dir_cache_next + 1) % DIR_CACHE;
+    dir_cache[slot].h = h;
+    dir_cache[slot].vis = vis;
+    dir_cache[slot].real = real;
+    ReleaseSRWLockExclusive(&dir_lock);
+}
+
+/* The container class of directory handle h (OBJN_C_NONE: not filtered),
+ * from the handle table, else the real NtQueryObject (then remembered as a
+ * root). 0, or the status to fail with. Called inside layer_enter. */
+static NTSTATUS dir_class(HANDLE h, int *cls)
+{
+    prep p;
+    NTSTATUS st = 0;
+    p.have_ent = 0;
+    p.root_heap = p.out_heap = NULL;
+    p.root = NULL;
+    p.root_len = 0;
+    *cls = OBJN_C_NONE;
+    if (htab_count != 0 && htab_get(h, &p.ent)) {
+        p.have_ent = 1;
+        /* A file or a key: not a directory object (the original says so). */
+        if (p.ent.kind == HT_OBJ) {
+            int real = p.ent.real_len || !p.ent.name;
+            *cls = objname_container(real ? p.ent.real : p.ent.name,
+                                     real ? p.ent.real_len : p.ent.name_len);
+        }
+    } else if ((st = query_root(h, &p)) >= 0) {
+        *cls = objname_container(p.root, p.root_len);
+    }
+    prep_release(&p);
+    return st < 0 ? st : 0;
+}
+
+static int size_error(NTSTATUS st)
+{
+    return st == ST_BUFFER_OVERFLOW || st == ST_BUFFER_TOO_SMALL || st == ST_INFO_LENGTH_MISMATCH;
+}
+
+/* The filtered listing of container h (class cls). Inside layer_enter. */
+static NTSTATUS dir_list(HANDLE h, int cls, PVOID buf, ULONG size, BOOLEAN single,
+                         BOOLEAN restart, PULONG ctx, PULONG retlen)
+{
+    if (!ctx || (!buf && size))
+        return ST_INVALID_PARAMETER;
+    ULONG start = restart ? 0 : *ctx;
+    ULONG real = dir_cache_get(h, start), vis = real ? start : 0;
+    ULONG tcap = DIR_TMP_SMALL;
+    BYTE *tmp = heap_alloc(tcap);
+    if (!tmp)
+        return ST_NO_MEMORY;
+    if (!buf)
+        size = 0;
+    BYTE *out = buf;
+    BYTE *top = out ? out + (size & ~1u) : NULL;   /* strings go down from here */
+    dir_info *ent = buf;
+    size_t n = 0, strbytes = 0;
+    NTSTATUS st = 0;
+    int more = 0;
+    for (;;) {
+        ULONG rc = real, rl = 0;
+        NTSTATUS s = real_query_dir(h, tmp, tcap, TRUE, FALSE, &rc, &rl);
+        if (size_error(s) && tcap < DIR_TMP_BIG) {
+            heap_free(tmp);
+            tcap = DIR_TMP_BIG;
+            if (!(tmp = heap_alloc(tcap))) {
+                st = ST_NO_MEMORY;
+                break;
+            }
+            continue;
+        }
+        if (s == ST_NO_MORE_ENTRIES)
+            break;
+        if (s < 0) {
+            st = s;   /* fail closed: nothing listed */
+            break;
+        }
+        real++;
+        const dir_info *e = (const dir_info *)tmp;
+        const uint16_t *nm = (const uint16_t *)e->name.Buffer;
+        size_t nl = nm ? e->name.Length / 2 : 0;
+        size_t tl = e->type.Buffer ? e->type.Length / 2 : 0;
+        int v = objname_visible(cls, nm, nl, (const uint16_t *)e->type.Buffer, tl, g_vmtag,
+                                g_vmtag_len);
+        if (v == OBJN_V_HIDE)
+            continue;
+        if (vis < start) {
+            vis++;
+            continue;
+        }
+        if (v == OBJN_V_OWN) {
+            size_t plen = objname_extra(g_vmtag_len);
+            nm += plen;
+            nl -= plen;
+        }
+        size_t add = (nl + 1 + tl + 1) * 2;
+        size_t need = (n + 2) * sizeof(dir_info) + strbytes + add;
+        if (need > size) {
+            if (n == 0) {
+                st = ST_BUFFER_TOO_SMALL;
+                if (retlen)
+                    *retlen = (ULONG)need;
+                real--;
+            } else {
+                more = 1;
+                real--;   /* this one comes next time */
+            }
+            break;
+        }
+        /* name\0type\0, below the strings so far */
+        uint16_t *d = (uint16_t *)(top - strbytes - add);
+        memcpy(d, nm, nl * 2);
+        d[nl] = 0;
+        memcpy(d + nl + 1, e->type.Buffer, tl * 2);
+        d[nl + 1 + tl] = 0;
+        ent[n].name.Buffer = (PWSTR)d;
+        ent[n].name.Length = (USHORT)(nl * 2);
+        ent[n].name.MaximumLength = (USHORT)(nl < 32767 ? nl * 2 + 2 : nl * 2);
+        ent[n].type.Buffer = (PWSTR)(d + nl + 1);
+        ent[n].type.Length = (USHORT)(tl * 2);
+        ent[n].type.MaximumLength = (USHORT)(tl < 32767 ? tl * 2 + 2 : tl * 2);
+        strbytes += add;
+        n++;
+        vis++;
+        if (single)
+            break;
+    }
+    heap_free(tmp);
+    if (st == ST_BUFFER_TOO_SMALL || st >= 0)
+        *ctx = start + (ULONG)n;
+    if (st < 0)
+        return st;
+    if (n == 0) {
+        if (retlen)
+            *retlen = 0;
+        return ST_NO_MORE_ENTRIES;
+    }
+    /* The strings right after the array and its zeroed terminator. */
+    BYTE *from = top - strbytes, *to = out + (n + 1) * sizeof(dir_info);
+    memmove(to, from, strbytes);
+    for (size_t i = 0; i < n; i++) {
+        ent[i].name.Buffer = (PWSTR)((BYTE *)ent[i].name.Buffer - (from - to));
+        ent[i].type.Buffer = (PWSTR)((BYTE *)ent[i].type.Buffer - (from - to));
+    }
+    memset(&ent[n], 0, sizeof(dir_info));
+    if (retlen)
+        *retlen = (ULONG)((n + 1) * sizeof(dir_info) + strbytes);
+    dir_cache_put(h, start + (ULONG)n, real);
+    return more ? ST_MORE_ENTRIES : 0;
+}
+
+static NTSTATUS NTAPI hk_query_dir(HANDLE h, PVOID buf, ULONG size, BOOLEAN single,
+                                   BOOLEAN restart, PULONG ctx, PULONG retlen)
+{
+    if (layer_inside())
+        return real_query_dir(h, buf, size, single, restart, ctx, retlen);
+    int cls;
+    layer_enter();
+    NTSTATUS st = dir_class(h, &cls);
+    if (st >= 0 && cls != OBJN_C_BNO && cls != OBJN_C_RPC) {
+        layer_leave();
+        return real_query_dir(h, buf, size, single, restart, ctx, retlen);
+    }
+    if (st >= 0)
+        st = dir_list(h, cls, buf, size, single, restart, ctx, retlen);
+    layer_leave();
+    return st;
+}
+
 /* --- the shared hooks' calls (dispatch.c) -------------------------------------------- */
 
 /* NtCreateFile/NtOpenFile: pipes and mailslots (and any name in an object
@@ -765,6 +989,9 @@ int obj_init(void)
     }
     if (layer_hook(L"ntdll.dll", "NtFsControlFile", (void *)hk_fs_control,
                    (void **)&real_fs_control))
+        return -1;
+    if (layer_hook(L"ntdll.dll", "NtQueryDirectoryObject", (void *)hk_query_dir,
+                   (void **)&real_query_dir))
         return -1;
     return 0;
 }

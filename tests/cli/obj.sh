@@ -125,6 +125,33 @@ btag=$(grep -o 'Plume\.[0-9a-f]*\.b\.' <<<"$OUT" | head -1)
 run_in a open mutex "${btag}ObjT"
 ok "a: b's object is not reached by spelling b's prefix ($btag)" has "$OUT" 'notfound'
 
+# Listing a container (NtQueryDirectoryObject) shows a VM its own names,
+# without the prefix, and the system's links; not the host's nor b's names,
+# nor Plume's job objects (escape suite, O18L).
+n_bno=$(tr ',' '\n' <<<"$KINDS" | grep -vc mailslot)   # mailslots are files
+run_in a list '*'
+S='\\Sessions\\1\\BaseNamedObjects\\'
+ok "a: lists its ObjT objects under their plain names, once each" \
+    test "$(count "$OUT" "^entry ${S}ObjT-")" = "$n_bno"
+ok "a: lists its other objects" has "$OUT" "^entry ${S}OnlyA-mutex type=Mutant$"
+ok "a: lists its Global\\ object in \\BaseNamedObjects" \
+    has "$OUT" '^entry \\BaseNamedObjects\\GA-event type=Event$'
+ok "a: lists the system's links" has "$OUT" "^entry ${S}Global type=SymbolicLink$"
+ok "a: no host object listed" lacks "$OUT" 'OnlyHost'
+ok "a: no prefixed name listed (b's, a's own, Plume's jobs)" lacks "$OUT" 'Plume'
+single=$(grep '^entry' <<<"$OUT" | sort)
+run_in a list-multi '*' 200
+ok "a: many entries a call, in a small buffer: the same listing" \
+    test "$(grep '^entry' <<<"$OUT" | sort)" = "$single"
+ok "a: ... over several calls (STATUS_MORE_ENTRIES), then the end" \
+    has "$OUT" 'calls=[2-9][0-9]* end=0x00000000$'
+ok "a: a buffer too small for one entry: STATUS_BUFFER_TOO_SMALL and the size" \
+    has "$OUT" 'small=0xc0000023 need=[1-9][0-9]* ctx=0$'
+run_in b list ObjT-
+ok "b: lists its own ObjT objects only" test "$(count "$OUT" "^entry ${S}ObjT-")" = "$n_bno"
+run_in host list ObjT-mutex
+ok "host: still lists every name (control)" test "$(count "$OUT" 'entry .*ObjT-mutex')" = 3
+
 # --- named pipes -------------------------------------------------------------------
 bg hostpipe.log host pipe-server PipeT,ntsvcs host 120
 ok "host: pipe servers PipeT and ntsvcs up" ready hostpipe.log

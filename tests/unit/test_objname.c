@@ -338,6 +338,94 @@ static void test_random(void)
     CHECK(ok);
 }
 
+/* Which directories are containers (NtQueryDirectoryObject filters them). */
+static int container(const char *name)
+{
+    uint16_t nb[300];
+    size_t n = u16(nb, name);
+    return objname_container(nb, n);
+}
+
+static void test_container(void)
+{
+    unit_ctx = "container";
+    CHECK_EQ_INT(container("\\BaseNamedObjects"), OBJN_C_BNO);
+    CHECK_EQ_INT(container("\\basenamedobjects\\"), OBJN_C_BNO);
+    CHECK_EQ_INT(container("\\Sessions\\1\\BaseNamedObjects"), OBJN_C_BNO);
+    CHECK_EQ_INT(container("\\Sessions\\1\\BaseNamedObjects\\Global"), OBJN_C_BNO);
+    CHECK_EQ_INT(container("\\Sessions\\BNOLINKS\\1"), OBJN_C_BNO);
+    CHECK_EQ_INT(container("\\??\\GLOBALROOT\\BaseNamedObjects"), OBJN_C_BNO);
+    CHECK_EQ_INT(container("\\RPC Control"), OBJN_C_RPC);
+    CHECK_EQ_INT(container("\\Device\\NamedPipe"), OBJN_C_PIPE);
+    /* Not containers: listed as they are. */
+    CHECK_EQ_INT(container(""), OBJN_C_NONE);
+    CHECK_EQ_INT(container("\\"), OBJN_C_NONE);
+    CHECK_EQ_INT(container("\\Sessions"), OBJN_C_NONE);
+    CHECK_EQ_INT(container("\\Sessions\\1"), OBJN_C_NONE);
+    CHECK_EQ_INT(container("\\KnownDlls"), OBJN_C_NONE);
+    CHECK_EQ_INT(container("\\BaseNamedObjects\\Plume.0badf00d.a.D"), OBJN_C_NONE);
+    CHECK_EQ_INT(container("\\BaseNamedObjects\\HostDir"), OBJN_C_NONE);
+    CHECK_EQ_INT(objname_container(NULL, 5), OBJN_C_NONE);
+}
+
+static int visible(int cls, const char *name, const char *type, size_t *shown)
+{
+    uint16_t nb[300], yb[64], tb[64];
+    size_t n = u16(nb, name), y = u16(yb, type), t = u16(tb, TAG);
+    int v = objname_visible(cls, nb, n, yb, y, tb, t);
+    *shown = v == OBJN_V_OWN ? n - objname_extra(t) : v == OBJN_V_SHOW ? n : 0;
+    return v;
+}
+
+static void test_visible(void)
+{
+    size_t k;
+    unit_ctx = "visible";
+    /* The VM's own: shown without the prefix (any case, as the system
+       compares names). */
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.a.ObjT-mutex", "Mutant", &k), OBJN_V_OWN);
+    CHECK_EQ_INT(k, 10);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "PLUME.0BADF00D.A.X", "Event", &k), OBJN_V_OWN);
+    CHECK_EQ_INT(k, 1);
+    CHECK_EQ_INT(visible(OBJN_C_RPC, "Plume.0badf00d.a.epmapper", "ALPC Port", &k), OBJN_V_OWN);
+    /* ...including an own name that spells another VM's prefix. */
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.a.Plume.0badf00d.b.X", "Mutant", &k),
+                 OBJN_V_OWN);
+    /* Another VM's, a longer tag that starts like ours, Plume's jobs, the
+       host's: hidden. */
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.b.ObjT-mutex", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.ab.X", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.aX", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.a.", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Plume.0badf00d.a", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "PlumeVM.0badf00d.a", "Job", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "PlumeVM.0badf00d.b", "Job", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "ObjT-mutex", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "__wine_SvcctlStartedEvent", "Event", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_RPC, "epmapper", "ALPC Port", &k), OBJN_V_HIDE);
+    /* The system's links, as links only, in BaseNamedObjects only. */
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Global", "SymbolicLink", &k), OBJN_V_SHOW);
+    CHECK_EQ_INT(k, 6);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "local", "SymbolicLink", &k), OBJN_V_SHOW);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Session", "SymbolicLink", &k), OBJN_V_SHOW);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Global", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Globals", "SymbolicLink", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_BNO, "Restricted", "Directory", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_RPC, "Global", "SymbolicLink", &k), OBJN_V_HIDE);
+    /* Other directories are not filtered by this function's callers; it
+       hides everything for them. */
+    CHECK_EQ_INT(visible(OBJN_C_NONE, "Plume.0badf00d.a.X", "Mutant", &k), OBJN_V_HIDE);
+    CHECK_EQ_INT(visible(OBJN_C_PIPE, "Plume.0badf00d.a.X", "File", &k), OBJN_V_HIDE);
+    /* Robust to anything. */
+    uint16_t tb[64];
+    size_t tl = u16(tb, TAG);
+    CHECK_EQ_INT(objname_visible(OBJN_C_BNO, NULL, 3, NULL, 0, tb, tl), OBJN_V_HIDE);
+    CHECK_EQ_INT(objname_visible(OBJN_C_BNO, tb, 0, NULL, 0, tb, tl), OBJN_V_HIDE);
+    uint16_t g[6] = { 'G', 'l', 'o', 'b', 'a', 'l' };
+    CHECK_EQ_INT(objname_visible(OBJN_C_BNO, g, 6, NULL, 5, tb, tl), OBJN_V_HIDE);
+    CHECK_EQ_INT(objname_visible(OBJN_C_BNO, g, 6, NULL, 0, NULL, 0), OBJN_V_HIDE);
+}
+
 int main(void)
 {
     test_kernel_objects();
@@ -349,5 +437,7 @@ int main(void)
     test_roundtrip();
     test_limits();
     test_random();
+    test_container();
+    test_visible();
     return UNIT_REPORT();
 }

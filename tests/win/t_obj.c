@@ -20,6 +20,13 @@
  *   t_obj wait-pipe NAME          prints "wait=0|1 err=N"
  *   t_obj list PATTERN            lists \Sessions\1\BaseNamedObjects and
  *                                 \BaseNamedObjects entries containing PATTERN
+ *                                 ("*": every entry), one NtQueryDirectoryObject
+ *                                 call an entry: "entry DIR\NAME type=TYPE"
+ *   t_obj list-multi PATTERN SIZE the same with many entries a call, into a
+ *                                 SIZE-byte buffer (until STATUS_MORE_ENTRIES
+ *                                 stops); then "calls=N end=STATUS"; and
+ *                                 "small=STATUS need=N ctx=N" for a buffer
+ *                                 too small for one entry
  *   t_obj ports NAME              NtCreatePort/NtConnectPort on \RPC Control\NAME
  *                                 (and NtAlpcCreatePort when exported): their
  *                                 statuses, and whether ntdll's entries are
@@ -293,7 +300,17 @@ static int pipe_client(const wchar_t *name, const char *msg)
     return 0;
 }
 
-static int list_dir(const wchar_t *dir, const wchar_t *pattern)
+static void show_entry(const wchar_t *dir, const UNICODE_STRING *name,
+                       const UNICODE_STRING *type, const wchar_t *pattern)
+{
+    wchar_t n[600];
+    swprintf(n, 600, L"%.*ls", (int)(name->Length / 2), name->Buffer);
+    if (!wcscmp(pattern, L"*") || wcsstr(n, pattern))
+        say("entry %ls\\%ls type=%.*ls\n", dir, n, (int)(type->Length / 2), type->Buffer);
+}
+
+/* Lists dir: one entry a call, or (multi: the buffer size) many. */
+static int list_dir(const wchar_t *dir, const wchar_t *pattern, ULONG multi)
 {
     HANDLE d = NULL;
     UNICODE_STRING us;
@@ -308,13 +325,32 @@ static int list_dir(const wchar_t *dir, const wchar_t *pattern)
     query_dir_fn q = (query_dir_fn)ntfn("NtQueryDirectoryObject");
     ULONG ctx = 0, len;
     ULONG_PTR buf[512];
+    if (multi) {
+        /* Many entries a call: the array ends with a zeroed entry. */
+        static ULONG_PTR big[65536 / sizeof(ULONG_PTR)];
+        ULONG size = multi < sizeof big ? multi : (ULONG)sizeof big;
+        NTSTATUS st;
+        int calls = 0;
+        while ((st = q(d, big, size, FALSE, calls == 0, &ctx, &len)) == 0 ||
+               st == 0x105 /* STATUS_MORE_ENTRIES */) {
+            calls++;
+            for (UNICODE_STRING *e = (UNICODE_STRING *)big; e->Buffer; e += 2)
+                show_entry(dir, e, e + 1, pattern);
+            if (st == 0)
+                break;
+        }
+        say("calls=%d end=0x%08lx\n", calls, (unsigned long)st);
+        ctx = 0;
+        len = 0;
+        st = q(d, big, 8, TRUE, TRUE, &ctx, &len);
+        say("small=0x%08lx need=%lu ctx=%lu\n", (unsigned long)st, (unsigned long)len,
+            (unsigned long)ctx);
+        CloseHandle(d);
+        return 0;
+    }
     while (q(d, buf, sizeof buf, TRUE, FALSE, &ctx, &len) >= 0) {
         UNICODE_STRING *name = (UNICODE_STRING *)buf;   /* OBJECT_DIRECTORY_INFORMATION */
-        UNICODE_STRING *type = name + 1;
-        wchar_t n[600];
-        swprintf(n, 600, L"%.*ls", (int)(name->Length / 2), name->Buffer);
-        if (wcsstr(n, pattern))
-            say("entry %ls\\%ls type=%.*ls\n", dir, n, (int)(type->Length / 2), type->Buffer);
+        show_entry(dir, name, name + 1, pattern);
     }
     CloseHandle(d);
     return 0;
@@ -414,9 +450,10 @@ int wmain(int argc, wchar_t **argv)
         say("wait=%d err=%lu\n", ok ? 1 : 0, ok ? 0ul : (unsigned long)GetLastError());
         return ok ? 0 : 1;
     }
-    if (!wcscmp(mode, L"list")) {
-        list_dir(bno, argv[2]);
-        list_dir(L"\\BaseNamedObjects", argv[2]);
+    if (!wcscmp(mode, L"list") || (!wcscmp(mode, L"list-multi") && argc >= 4)) {
+        ULONG multi = argc >= 4 ? (ULONG)_wtoi(argv[3]) : 0;
+        list_dir(bno, argv[2], multi);
+        list_dir(L"\\BaseNamedObjects", argv[2], multi);
         return 0;
     }
     if (!wcscmp(mode, L"ports"))
