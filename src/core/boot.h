@@ -41,6 +41,10 @@ typedef struct plume_boot {
     uint16_t vm_dir[PLUME_BOOT_PATH];       /* the VM's folder in the store */
     uint16_t store_root[PLUME_BOOT_PATH];   /* %PLUME_ROOT% */
     uint16_t layer_path[PLUME_BOOT_PATH];   /* the layer DLL, for children */
+    uint16_t cwd[PLUME_BOOT_PATH];          /* the current directory the creator
+                                               gave the process (Win32 form), or
+                                               empty; set again by the layer once
+                                               the file hooks are in */
 } plume_boot;
 
 /* The 20-byte IMAGE_IMPORT_DESCRIPTOR, spelled out. */

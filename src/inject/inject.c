@@ -6,7 +6,7 @@
 
 typedef NTSTATUS(NTAPI *query_process_fn)(HANDLE, PROCESSINFOCLASS, PVOID, ULONG, PULONG);
 
-#define BLOCK_CAP 8192
+#define BLOCK_CAP 12288
 
 static int rd(HANDLE p, const void *addr, void *buf, SIZE_T n)
 {

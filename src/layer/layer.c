@@ -201,6 +201,7 @@ static int take_boot(void)
     g_boot.vm_dir[PLUME_BOOT_PATH - 1] = 0;
     g_boot.store_root[PLUME_BOOT_PATH - 1] = 0;
     g_boot.layer_path[PLUME_BOOT_PATH - 1] = 0;
+    g_boot.cwd[PLUME_BOOT_PATH - 1] = 0;
 
     DWORD prot;
     void *at = &dd[IMAGE_DIRECTORY_ENTRY_IMPORT];
@@ -251,6 +252,10 @@ static BOOL attach(void)
         if (inits[i]() != 0)
             return FALSE;
     g_active = 1;
+    /* The current directory the creator gave, again, now through the file
+     * hooks (the loader's own attempt ran unhooked; see proc.c). */
+    if (g_boot.cwd[0])
+        SetCurrentDirectoryW((const wchar_t *)g_boot.cwd);
     return TRUE;
 }
 

@@ -58,8 +58,28 @@ static NTSTATUS NTAPI hk_create_user_process(PHANDLE ph, PHANDLE th, ACCESS_MASK
         err = GetLastError();
     else if (!in && !AssignProcessToJobObject(g_job, *ph))
         err = GetLastError();
-    if (err == ERROR_SUCCESS)
-        err = plume_inject(*ph, &g_boot);
+    if (err == ERROR_SUCCESS) {
+        /* The child's ntdll opens its current directory before the layer
+         * is loaded (unhooked): one that exists only in the VM fails there.
+         * Hand it to the child's layer, which sets it again. */
+        plume_boot boot = g_boot;
+        boot.cwd[0] = 0;
+        const uint8_t *pp = params;
+        if (pp) {
+            const UNICODE_STRING *dos = (const UNICODE_STRING *)(pp + 0x38);
+            ULONG pflags_rtl = *(const ULONG *)(pp + 8);
+            const uint16_t *buf = (const uint16_t *)dos->Buffer;
+            if (buf && !(pflags_rtl & 1))           /* not normalized: an offset */
+                buf = (const uint16_t *)(pp + (ULONG_PTR)dos->Buffer);
+            size_t n = dos->Length / 2;
+            if (buf && n && n < PLUME_BOOT_PATH) {
+                for (size_t i = 0; i < n; i++)
+                    boot.cwd[i] = buf[i];
+                boot.cwd[n] = 0;
+            }
+        }
+        err = plume_inject(*ph, &boot);
+    }
     if (err != ERROR_SUCCESS) {
         char msg[64];
         layer_error("a process could not be started inside the VM",

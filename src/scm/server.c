@@ -510,13 +510,20 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         boot(w);
         return;
     case SCM_OP_SHUTDOWN: {
-        LeaveCriticalSection(&g_lock);
-        svc_shutdown_all(SCM_HAS(m, CONTROL) ? m->control : 20000);
-        EnterCriticalSection(&g_lock);
+        /* The reply lists the services that were running (not stopped)
+         * when the shutdown began, with their state after it. */
         svc **list = calloc(g_nsvcs + 1, sizeof *list);
         size_t n = 0;
         for (size_t i = 0; list && i < g_nsvcs; i++)
-            list[n++] = g_svcs[i];
+            if (g_svcs[i]->st.state != SERVICE_STOPPED) {
+                g_svcs[i]->pins++;
+                list[n++] = g_svcs[i];
+            }
+        LeaveCriticalSection(&g_lock);
+        svc_shutdown_all(SCM_HAS(m, CONTROL) ? m->control : 20000);
+        EnterCriticalSection(&g_lock);
+        for (size_t i = 0; i < n; i++)
+            list[i]->pins--;
         qsort(list, n, sizeof *list, cmp_svc);
         REPLY(0);
         put_entries(w, list, n);
