@@ -190,6 +190,10 @@ int ntp_canon(const uint16_t *in, size_t n, const ntp_volmap *vm, uint16_t *out,
                     return NTP_OTHER;
                 continue;
             }
+            /* Wine: \??\unix\<unix path> names a Unix path directly
+             * (ntdll/unix/file.c, "unix" in any case, then a separator). */
+            if ((k = lit(p, n, "unix")) && (n == (size_t)k || is_sep(p[k])))
+                return NTP_UNIX;
             if (n >= 2 && is_letter(p[0]) && p[1] == ':') {
                 drive = p[0];
                 p += 2;
@@ -260,8 +264,15 @@ int ntp_join(const uint16_t *base, size_t bn, const uint16_t *rel, size_t rn,
              const ntp_volmap *vm, uint16_t *out, size_t cap, size_t *out_len,
              size_t *path_len)
 {
-    size_t ol, pl;
+    size_t ol = 0, pl = 0;
     int kind = ntp_canon(base, bn, vm, out, cap, &ol, &pl);
+    if (rn == 0) {
+        /* An empty name: the object itself (a re-open, e.g. ReOpenFile),
+         * whatever it is: a stream, a volume. */
+        *out_len = ol;
+        *path_len = pl;
+        return kind;
+    }
     if (kind != NTP_DISK)
         return kind == NTP_VOLUME ? NTP_BAD : kind;
     if (ol != pl)

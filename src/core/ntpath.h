@@ -11,7 +11,10 @@
  * Spellings understood: \??\X:\, \DosDevices\X:\, \GLOBAL??\X:\,
  * \??\GLOBALROOT\<any of these>, \Device\HarddiskVolumeN\ (through the
  * volume map), \??\UNC\localhost\X$\ (also 127.0.0.1 and "."), '/' as a
- * separator, "::$DATA" (the default stream, dropped). Anything else
+ * separator, "::$DATA" (the default stream, dropped). Wine's Unix-path
+ * spelling \??\unix\<unix path> (also after \DosDevices\, \GLOBAL??\ or
+ * GLOBALROOT) is NTP_UNIX: it cannot be mapped safely (symbolic links of
+ * the Unix side reach anything), so the layer refuses it. Anything else
  * (other devices, pipes, remote UNC) is NTP_OTHER. */
 #ifndef PLUME_CORE_NTPATH_H
 #define PLUME_CORE_NTPATH_H
@@ -27,6 +30,7 @@ enum ntp_kind {
     NTP_OTHER,      /* not a disk path: pass through unchanged */
     NTP_BAD,        /* malformed (':' inside a directory name, ...) */
     NTP_TOOLONG,    /* does not fit in out */
+    NTP_UNIX,       /* Wine's \??\unix\<unix path>: refused (out unset) */
 };
 
 /* The volume devices of the drives: dev[d] (dev_len[d] units) is, e.g.,
@@ -43,7 +47,8 @@ int ntp_canon(const uint16_t *in, size_t n, const ntp_volmap *vm, uint16_t *out,
               size_t *out_len, size_t *path_len);
 
 /* Joins base (a virtual directory) and rel (a relative name) into out,
- * then canonicalizes like ntp_canon. */
+ * then canonicalizes like ntp_canon. An empty rel (rn 0) names base
+ * itself: exactly ntp_canon(base), so also a file, a stream or a volume. */
 int ntp_join(const uint16_t *base, size_t bn, const uint16_t *rel, size_t rn,
              const ntp_volmap *vm, uint16_t *out, size_t cap, size_t *out_len,
              size_t *path_len);

@@ -58,6 +58,9 @@
 #define C_FULLDIR 2
 #define C_BOTHDIR 3
 #define C_BASIC 4
+#define C_ALLOCATION 19
+#define C_EOF 20
+#define C_VALID_DATA 39
 #define C_NAME 9
 #define C_RENAME 10
 #define C_LINK 11
@@ -1149,9 +1152,11 @@ static int virtual_name(const OBJECT_ATTRIBUTES *oa, pbuf *v, size_t *path_len)
 
 static int virtual_name1(const OBJECT_ATTRIBUTES *oa, pbuf *v, size_t *path_len)
 {
+    /* An empty name (Length 0, maybe a NULL buffer, as Wine's ReOpenFile
+     * passes) names RootDirectory itself. */
     const UNICODE_STRING *nm = oa->ObjectName;
-    const uint16_t *in = (const uint16_t *)nm->Buffer;
-    size_t n = nm->Length / 2;
+    const uint16_t *in = nm && nm->Buffer ? (const uint16_t *)nm->Buffer : NULL;
+    size_t n = in ? nm->Length / 2 : 0;
     if (!pb_init(v, n + 16))
         return NTP_TOOLONG;
     if (!oa->RootDirectory)
@@ -1217,9 +1222,33 @@ static void remember(HANDLE h, uint32_t flags, fstate *f, const uint16_t *v, siz
     }
 }
 
+/* The name of a handle the open is relative to: the handle table's, else
+ * the system's. Is it a raw disk device (raw_device_name)? */
+static int raw_device_root(HANDLE root)
+{
+    htab_entry e;
+    if (htab_get(root, &e)) {
+        htab_release(&e);
+        return 0; /* the layer's handles are files, keys, objects */
+    }
+    ULONG len = 4096 * 2 + 64, ret = 0;
+    OBJECT_NAME_INFORMATION *oni = xalloc(len);
+    int r = 1; /* unknown: fail closed */
+    if (oni && nt_query_object_original(root, 1, oni, len, &ret) >= 0)
+        r = oni->Name.Buffer && raw_device_name(&oni->Name);
+    xfree(oni);
+    return r;
+}
+
 int file_create_file(nt_create_args *a, NTSTATUS *st)
 {
-    if (!g_on || !a->oa || !a->oa->ObjectName || !a->oa->ObjectName->Buffer)
+    if (!g_on || !a->oa)
+        return 0;
+    /* A name, or an empty one relative to a handle: a re-open of that
+     * handle's file (Wine's ReOpenFile passes Length 0 and a NULL buffer). */
+    const UNICODE_STRING *onm = a->oa->ObjectName;
+    int named = onm && onm->Buffer;
+    if (!named && !(a->oa->RootDirectory && (!onm || onm->Length == 0)))
         return 0;
     int could = ntp_could_change(a->access, a->disposition, a->options);
     if (a->options & O_BY_FILE_ID) {
@@ -1236,9 +1265,18 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
         *st = ST_NAME_INVALID;
         return 1;
     }
+    if (kind == NTP_UNIX) {
+        /* Wine's \??\unix\<unix path>: it reaches any host file and the
+         * store, and cannot be mapped back safely (Unix symbolic links):
+         * refused (docs/ns-file.md, Limits). */
+        pb_free(&v);
+        *st = ST_ACCESS_DENIED;
+        return 1;
+    }
     if (kind == NTP_OTHER) {
         pb_free(&v);
-        if (could && raw_device_name(a->oa->ObjectName)) {
+        if (could && ((named && raw_device_name(onm)) ||
+                      (a->oa->RootDirectory && raw_device_root(a->oa->RootDirectory)))) {
             *st = ST_ACCESS_DENIED;
             return 1;
         }
@@ -1479,7 +1517,8 @@ static NTSTATUS query_attr(POBJECT_ATTRIBUTES oa, PVOID out, qattr_fn real)
     int kind = virtual_name(oa, &v, &vp);
     if (kind != NTP_DISK) {
         pb_free(&v);
-        st = kind == NTP_TOOLONG ? ST_NAME_INVALID : real(oa, out);
+        st = kind == NTP_TOOLONG ? ST_NAME_INVALID : kind == NTP_UNIX ? ST_ACCESS_DENIED
+                                                                       : real(oa, out);
         layer_leave();
         return st;
     }
@@ -2136,8 +2175,184 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
     return st;
 }
 
+/* The NtSetInformationFile classes that change the file, besides renames,
+ * links and deletes:
+ *   W_COPY   on a host file's handle, applied to the private copy (copied
+ *            up first). Wine checks no access for FileBasicInformation:
+ *            its SetFileAttributesW opens with SYNCHRONIZE only.
+ *   W_DENY   refused on a host file's handle;
+ *   W_NEVER  refused on every handle: the kernel-mode forms of rename and
+ *            link, which would bypass their virtualization.
+ * On a store handle (the VM's own file) the others go to the system. */
+enum { W_NONE, W_COPY, W_DENY, W_NEVER };
+
+static int write_class(ULONG cls)
+{
+    switch (cls) {
+    case C_BASIC:
+    case C_ALLOCATION:
+    case C_EOF:
+    case C_VALID_DATA:
+        return W_COPY;
+    case 15: /* FileFullEaInformation */
+    case 29: /* FileObjectIdInformation */
+    case 31: /* FileMoveClusterInformation */
+    case 36: /* FileTrackingInformation */
+    case 40: /* FileShortNameInformation */
+    case 44: /* FileSfioReserveInformation */
+    case 67: /* FileDesiredStorageClassInformation */
+    case 71: /* FileCaseSensitiveInformation */
+    case 74: /* FileStorageReserveIdInformation */
+    case 75: /* FileCaseSensitiveInformationForceAccessCheck */
+        return W_DENY;
+    case 56: /* FileRenameInformationBypassAccessCheck */
+    case 57: /* FileLinkInformationBypassAccessCheck */
+    case 66: /* FileRenameInformationExBypassAccessCheck */
+    case 73: /* FileLinkInformationExBypassAccessCheck */
+        return W_NEVER;
+    }
+    return W_NONE;
+}
+
+/* ObjectBasicInformation (NtQueryObject class 0). */
+typedef struct obj_basic {
+    ULONG attributes;
+    ACCESS_MASK granted;
+    ULONG rest[12];
+} obj_basic;
+
+/* A W_COPY or W_DENY class on handle h, which is no store handle: e is its
+ * handle-table entry (a host directory, an FH_VDEL handle), or NULL for a
+ * handle the layer did not record (a plain host open, such as the one
+ * SetFileAttributesW makes; inherited ones): its name comes from the
+ * system. A host file is copied up, and the change goes to the copy; the
+ * host file is never changed. Unknown or odd names are refused. */
+static NTSTATUS sinfo_host(HANDLE h, const htab_entry *e, PIO_STATUS_BLOCK io, PVOID buf,
+                           ULONG len, ULONG cls, int wc)
+{
+    const uint16_t *nm = NULL;
+    size_t nn = 0;
+    OBJECT_NAME_INFORMATION *oni = NULL;
+    if (e) {
+        nm = e->name;
+        nn = e->name_len;
+    } else {
+        ULONG ret = 0, qlen = 4096 * 2 + 64;
+        oni = xalloc(qlen);
+        if (!oni || nt_query_object_original(h, 1, oni, qlen, &ret) < 0) {
+            xfree(oni);
+            return ST_ACCESS_DENIED;
+        }
+        nm = (const uint16_t *)oni->Name.Buffer;
+        nn = nm ? oni->Name.Length / 2 : 0;
+    }
+    pbuf v, s;
+    size_t vp = 0;
+    if (!pb_init(&v, nn + 16)) {
+        xfree(oni);
+        return ST_NO_MEMORY;
+    }
+    int k = ntp_canon(nm, nn, &g_vol, v.s, v.cap, &v.n, &vp);
+    xfree(oni);
+    NTSTATUS st = ST_ACCESS_DENIED;
+    if (k == NTP_OTHER) {
+        pb_free(&v);
+        return real_sinfo(h, io, buf, len, cls); /* no disk file: a pipe... */
+    }
+    if (k != NTP_DISK || wc != W_COPY) {
+        pb_free(&v);
+        return ST_ACCESS_DENIED;
+    }
+    if (hidden(v.s, vp)) {
+        /* a handle to the VM's own private copy the layer did not open
+         * (inherited): the VM's file; anything else of the store: no */
+        int own = ntp_under(v.s, vp, g_files, g_files_len);
+        pb_free(&v);
+        return own ? real_sinfo(h, io, buf, len, cls) : ST_ACCESS_DENIED;
+    }
+    ULONG need = cls == C_BASIC ? (ULONG)sizeof(FILE_BASIC_INFORMATION) : 8;
+    if (len < need) {
+        pb_free(&v);
+        return ST_INFO_LENGTH_MISMATCH;
+    }
+    if (cls == C_BASIC) {
+        /* All zero changes nothing: no copy for it. */
+        const unsigned char *b = buf;
+        size_t i = 0;
+        while (i < sizeof(FILE_BASIC_INFORMATION) && !b[i])
+            i++;
+        if (i == sizeof(FILE_BASIC_INFORMATION)) {
+            pb_free(&v);
+            return real_sinfo(h, io, buf, len, cls);
+        }
+    } else {
+        /* The size classes need write access to the data, as on Windows:
+         * a read-only handle is refused (and nothing is copied). */
+        obj_basic ob;
+        ULONG ret = 0;
+        if (nt_query_object_original(h, 0, &ob, sizeof ob, &ret) < 0 ||
+            !(ob.granted & FILE_WRITE_DATA)) {
+            pb_free(&v);
+            return ST_ACCESS_DENIED;
+        }
+    }
+    if (!pb_init(&s, g_files_len + v.n + 8)) {
+        pb_free(&v);
+        return ST_NO_MEMORY;
+    }
+    int sdir = 0;
+    int l = lookup(v.s, vp, &s, &sdir);
+    if (l == L_HOST) {
+        int hdir = 0;
+        int hex = probe(v.s, vp, &hdir, NULL);
+        if (hex != 1)
+            l = L_ERROR;
+        else if (hdir)
+            l = cls == C_BASIC && make_dirs(s.s, s.n, g_vmdir_len) >= 0 ? L_PRIVATE : L_ERROR;
+        else
+            l = copy_file(v.s, vp, &s, 1, 0, 1) >= 0 ? L_PRIVATE : L_ERROR;
+    }
+    if (l == L_PRIVATE && s.n + (v.n - vp) <= s.cap) {
+        memcpy(s.s + s.n, v.s + vp, (v.n - vp) * 2); /* the stream, if any */
+        s.n += v.n - vp;
+        HANDLE ph;
+        ACCESS_MASK acc = SYNCHRONIZE | (cls == C_BASIC ? FILE_WRITE_ATTRIBUTES : FILE_WRITE_DATA);
+        st = raw_create(&ph, acc, s.s, s.n, 0,
+                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                        O_SYNC_NONALERT);
+        if (st >= 0) {
+            st = real_sinfo(ph, io, buf, len, cls);
+            nt_close_original(ph);
+        }
+    }
+    pb_free(&s);
+    pb_free(&v);
+    return st;
+}
+
 static NTSTATUS NTAPI hk_sinfo(HANDLE h, PIO_STATUS_BLOCK io, PVOID buf, ULONG len, ULONG cls)
 {
+    int wc = g_on ? write_class(cls) : W_NONE;
+    if (wc == W_NEVER)
+        return ST_ACCESS_DENIED;
+    if (wc != W_NONE && !layer_inside()) {
+        /* The VM's own files (store handles) change in place; a host
+         * file's handle: see sinfo_host. */
+        htab_entry e;
+        int known = htab_count != 0 && htab_kind(h) == HT_FILE;
+        if (!layer_enter())
+            return real_sinfo(h, io, buf, len, cls);
+        NTSTATUS st;
+        if (known && htab_get(h, &e)) {
+            st = (e.flags & FH_STORE) ? real_sinfo(h, io, buf, len, cls)
+                                      : sinfo_host(h, &e, io, buf, len, cls, wc);
+            htab_release(&e);
+        } else {
+            st = sinfo_host(h, NULL, io, buf, len, cls, wc);
+        }
+        layer_leave();
+        return st;
+    }
     if (!g_on || layer_inside() ||
         (cls != C_RENAME && cls != C_RENAME_EX && cls != C_LINK && cls != C_LINK_EX &&
          cls != C_DISPOSITION && cls != C_DISPOSITION_EX))
@@ -2182,7 +2397,7 @@ static NTSTATUS NTAPI hk_sinfo(HANDLE h, PIO_STATUS_BLOCK io, PVOID buf, ULONG l
                         }
                         pb_free(&s);
                     }
-                } else if (k != NTP_DISK && k != NTP_VOLUME) {
+                } else if (k != NTP_DISK && k != NTP_VOLUME && k != NTP_UNIX) {
                     st = real_sinfo(h, io, buf, len, cls);
                 }
                 pb_free(&v);

@@ -251,6 +251,46 @@ ok "store: not listed in its parent" lacks "$OUT" "list:.* file"
 ok "store: not through its Z: (Unix) spelling either" test "$(grep -c 'read: error=3' <<<"$OUT")" = 2
 ok "store: nothing was created in it" test ! -e "$ROOT_UNIX/x.txt"
 
+# SetFileAttributesW (Wine opens with SYNCHRONIZE only, then sets
+# FileBasicInformation): the private copy changes, the host file never.
+printf 'attr' >"$H/attr.txt"
+mkdir -p "$H/attrdir"
+HM=$(stat -c %a "$H/attr.txt")
+probe a attrib "$D\\attr.txt" 1 attrib "$D\\attrdir" 2 read "$D\\attr.txt"
+ok "attributes: set in the VM (file and directory)" test "$(count "$OUT" "attrib: ok")" = 2
+ok "attributes: the VM still reads the file" has "$OUT" "read: content=\[attr\]"
+ok "attributes: the host file's mode is unchanged" test "$(stat -c %a "$H/attr.txt")" = "$HM"
+ok "attributes: a private copy of the file" test "$(cat "$FILES/attr.txt" 2>/dev/null)" = attr
+ro_file() { local m; m=$(stat -c %A "$1" 2>/dev/null) && [ -n "$m" ] && [[ $m != *w* ]]; }
+ok "attributes: the private copy is read-only" ro_file "$FILES/attr.txt"
+ok "attributes: a private directory" test -d "$FILES/attrdir"
+ok "attributes: an origin record of the host file" is_rec "$ORIG/attr.txt"
+# Size through a read-only host handle: refused, as on Windows; no copy.
+printf 'rosize' >"$H/rosize.txt"
+probe a rosize "$D\\rosize.txt" 2
+ok "size through a read-only handle: refused" has "$OUT" "rosize: status=0xc0000022"
+ok "size through a read-only handle: the host file is unchanged" test "$(cat "$H/rosize.txt")" = rosize
+ok "size through a read-only handle: no private copy" test ! -e "$FILES/rosize.txt"
+
+# ReOpenFile of a read-only host handle for writing (Wine: NtCreateFile
+# relative to the handle, an empty name with a NULL buffer): a copy-up.
+printf 'reopen' >"$H/reopen.txt"
+probe a reopen "$D\\reopen.txt" REO read "$D\\reopen.txt"
+ok "reopen for write: ok in the VM" has "$OUT" "reopen: ok 3"
+ok "reopen for write: the VM reads its change" has "$OUT" "read: content=\[REOpen\]"
+ok "reopen for write: the host file is unchanged" test "$(cat "$H/reopen.txt")" = reopen
+ok "reopen for write: the private copy" test "$(cat "$FILES/reopen.txt" 2>/dev/null)" = REOpen
+
+# Wine's \??\unix\<unix path> spelling: refused (reads, writes, attributes).
+printf 'unix' >"$H/unix.txt"
+U="\\??\\unix$WINEPREFIX/drive_c/plume-ftest/unix.txt"
+probe a ntwrite "$U" X nt "$U" ntattr "$U" ntwrite "\\??\\unix$ROOT_UNIX/vms/b/x.txt" X
+ok "\\??\\unix: a write is refused" test "$(grep -c 'ntwrite: status=0xc0000022' <<<"$OUT")" = 2
+ok "\\??\\unix: a read is refused" has "$OUT" "nt: status=0xc0000022"
+ok "\\??\\unix: an attribute query is refused" has "$OUT" "ntattr: status=0xc0000022"
+ok "\\??\\unix: the host file is unchanged" test "$(cat "$H/unix.txt")" = unix
+ok "\\??\\unix: nothing in VM b's store" test ! -e "$ROOT_UNIX/vms/b/x.txt"
+
 # Limits.
 probe a byid "$D\\f.txt" vol '\??\C:' vol '\??\PhysicalDrive0'
 ok "open by file id is refused" has "$OUT" "nt: status=0xc0000022"

@@ -105,6 +105,19 @@ int main(void)
     expect("\\??\\GLOBALROOT", NTP_OTHER, NULL);
     expect("relative\\x", NTP_OTHER, NULL);
     expect("", NTP_OTHER, NULL);
+    /* Wine's Unix-path spelling: refused, in every prefix and case. */
+    expect("\\??\\unix\\tmp\\x", NTP_UNIX, NULL);
+    expect("\\??\\unix/tmp/x", NTP_UNIX, NULL);
+    expect("\\??\\UNIX\\tmp", NTP_UNIX, NULL);
+    expect("\\??\\unix", NTP_UNIX, NULL);
+    expect("\\??\\unix\\", NTP_UNIX, NULL);
+    expect("\\DosDevices\\unix\\tmp", NTP_UNIX, NULL);
+    expect("\\GLOBAL??\\Unix\\tmp", NTP_UNIX, NULL);
+    expect("\\??\\GLOBALROOT\\??\\unix\\tmp", NTP_UNIX, NULL);
+    expect("\\??\\GLOBALROOT\\GLOBAL??\\unix/tmp", NTP_UNIX, NULL);
+    expect("\\??\\unixx\\tmp", NTP_OTHER, NULL);
+    expect("\\??\\uni\\tmp", NTP_OTHER, NULL);
+    expect("\\??\\C:\\unix\\tmp", NTP_DISK, "\\??\\C:\\unix\\tmp");
     expect("\\??\\C:x", NTP_BAD, NULL);
     expect("\\??\\C:\\a:s\\b", NTP_BAD, NULL);
     expect("\\??\\C:\\a*b", NTP_BAD, NULL);
@@ -133,6 +146,23 @@ int main(void)
         rn = 0;
         CHECK_EQ_INT(ntp_join(b, bn, r, rn, &vm, o, 128, &ol, &pl2), NTP_DISK);
         CHECK(strcmp(narrow(o, ol), "\\??\\C:\\") == 0);
+        /* An empty name re-opens the object itself (ReOpenFile): a file,
+         * a stream, a volume; \??\unix stays refused. */
+        bn = u16("\\??\\C:\\d\\f.txt", b);
+        CHECK_EQ_INT(ntp_join(b, bn, r, 0, &vm, o, 128, &ol, &pl2), NTP_DISK);
+        CHECK(strcmp(narrow(o, ol), "\\??\\C:\\d\\f.txt") == 0);
+        bn = u16("\\??\\C:\\d\\f.txt:s", b);
+        CHECK_EQ_INT(ntp_join(b, bn, r, 0, &vm, o, 128, &ol, &pl2), NTP_DISK);
+        CHECK(strcmp(narrow(o, ol), "\\??\\C:\\d\\f.txt:s") == 0);
+        CHECK_EQ_INT(pl2, 14);
+        rn = u16("x", r);
+        CHECK_EQ_INT(ntp_join(b, bn, r, rn, &vm, o, 128, &ol, &pl2), NTP_BAD);
+        bn = u16("\\??\\C:", b);
+        CHECK_EQ_INT(ntp_join(b, bn, r, 0, &vm, o, 128, &ol, &pl2), NTP_VOLUME);
+        CHECK_EQ_INT(ntp_join(b, bn, r, rn, &vm, o, 128, &ol, &pl2), NTP_BAD);
+        bn = u16("\\??\\unix\\tmp", b);
+        CHECK_EQ_INT(ntp_join(b, bn, r, 0, &vm, o, 128, &ol, &pl2), NTP_UNIX);
+        CHECK_EQ_INT(ntp_join(b, bn, r, rn, &vm, o, 128, &ol, &pl2), NTP_UNIX);
     }
 
     /* Parent, leaf, under, store path. */

@@ -12,6 +12,11 @@
  *   short P          GetShortPathNameW of P
  *   qdirex PATTERN   a listing through NtQueryDirectoryFileEx (when ntdll
  *                    exports it)
+ *   attrib P HEX     SetFileAttributesW(P, HEX), then its attributes
+ *   reopen P TEXT    a read-only open of P, ReOpenFile for GENERIC_WRITE,
+ *                    then writes TEXT through the new handle
+ *   rosize P N       a read-only open of P, then FileEndOfFileInformation N
+ *                    through it (Windows refuses: no write access)
  *
  * Exit status: 0 (each line says how the operation went). */
 #include <windows.h>
@@ -412,6 +417,53 @@ int wmain(int argc, wchar_t **argv)
                 free(names[k]);
             }
             printf("\n");
+        } else if (!wcscmp(op, L"attrib")) {
+            i += 2;
+            DWORD want = (DWORD)wcstoul(b, NULL, 16);
+            if (!SetFileAttributesW(a, want))
+                err("attrib", GetLastError());
+            else
+                printf("attrib: ok attrs=0x%lx\n", (unsigned long)GetFileAttributesW(a));
+        } else if (!wcscmp(op, L"reopen")) {
+            i += 2;
+            HANDLE r = CreateFileW(a, GENERIC_READ, 7, NULL, OPEN_EXISTING, 0, NULL);
+            if (r == INVALID_HANDLE_VALUE) {
+                err("reopen open", GetLastError());
+                continue;
+            }
+            HANDLE w = ReOpenFile(r, GENERIC_WRITE, 7, 0);
+            if (w == INVALID_HANDLE_VALUE) {
+                err("reopen", GetLastError());
+            } else {
+                char buf[256];
+                int n = WideCharToMultiByte(CP_UTF8, 0, b, -1, buf, sizeof buf, NULL, NULL) - 1;
+                DWORD got;
+                if (WriteFile(w, buf, (DWORD)n, &got, NULL))
+                    printf("reopen: ok %lu\n", (unsigned long)got);
+                else
+                    err("reopen write", GetLastError());
+                CloseHandle(w);
+            }
+            CloseHandle(r);
+        } else if (!wcscmp(op, L"rosize")) {
+            i += 2;
+            HANDLE r = CreateFileW(a, GENERIC_READ, 7, NULL, OPEN_EXISTING, 0, NULL);
+            if (r == INVALID_HANDLE_VALUE) {
+                err("rosize open", GetLastError());
+                continue;
+            }
+            typedef NTSTATUS(NTAPI * sinfo_fn)(HANDLE, PIO_STATUS_BLOCK, PVOID, ULONG, ULONG);
+            sinfo_fn si = (sinfo_fn)(void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+                                                           "NtSetInformationFile");
+            IO_STATUS_BLOCK io;
+            LARGE_INTEGER eof;
+            eof.QuadPart = _wtoi(b);
+            NTSTATUS st = si(r, &io, &eof, sizeof eof, 20 /* FileEndOfFileInformation */);
+            if (st < 0)
+                nterr("rosize", st);
+            else
+                printf("rosize: ok\n");
+            CloseHandle(r);
         } else if (!wcscmp(op, L"sleep")) {
             i++;
             Sleep((DWORD)_wtoi(a));
