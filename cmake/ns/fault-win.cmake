@@ -1,0 +1,1 @@
+# Fault injection (tests/fault): probes and the fault.kills test.
