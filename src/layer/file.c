@@ -2068,6 +2068,158 @@ static int merges_host_dir(const htab_entry *e)
     return deleted(e->name, e->name_len) == 0;
 }
 
+/* Copies up the VM's whole view of directory v, in place: afterwards the
+ * private directory <files>\v holds every entry the VM sees under v (host
+ * files copied up, with their origin records, as any copy-up; host
+ * directories made private; an opaque private directory is whole already).
+ * The VM's view does not change. */
+static NTSTATUS copy_up_tree(const uint16_t *v, size_t vn, int depth)
+{
+    if (depth > 64)
+        return ST_ACCESS_DENIED;
+    pbuf s;
+    if (!pb_init(&s, g_files_len + vn + 8))
+        return ST_NO_MEMORY;
+    int sdir = 0, l = lookup(v, vn, &s, &sdir);
+    NTSTATUS st = 0;
+    if (l == L_PRIVATE && !sdir)
+        st = ST_ACCESS_DENIED;
+    else if (l != L_PRIVATE && l != L_HOST)
+        st = ST_ACCESS_DENIED;
+    else if (l == L_HOST)
+        st = make_dirs(s.s, s.n, g_vmdir_len);
+    fstate *f = st >= 0 ? fstate_new(v, vn) : NULL;
+    if (st >= 0 && !f)
+        st = ST_NO_MEMORY;
+    if (st >= 0)
+        st = build_listing(f, v, vn);
+    for (size_t i = 0; st >= 0 && i < f->count; i++) {
+        const char *ent = f->blob + f->order[i];
+        ULONG nl = rd32(ent, E_NAMELEN) / 2;
+        const uint16_t *nm = (const uint16_t *)(ent + E_NAME);
+        if ((nl == 1 && nm[0] == '.') || (nl == 2 && nm[0] == '.' && nm[1] == '.'))
+            continue;
+        pbuf c, cs;
+        if (!pb_init(&c, vn + nl + 2)) {
+            st = ST_NO_MEMORY;
+            break;
+        }
+        memcpy(c.s, v, vn * 2);
+        c.n = vn;
+        if (c.s[c.n - 1] != '\\')
+            c.s[c.n++] = '\\';
+        memcpy(c.s + c.n, nm, nl * 2);
+        c.n += nl;
+        if (!pb_init(&cs, g_files_len + c.n + 8)) {
+            pb_free(&c);
+            st = ST_NO_MEMORY;
+            break;
+        }
+        int cdir = 0, cl = lookup(c.s, c.n, &cs, &cdir);
+        if (cl == L_HOST) {
+            int hdir = 0, e = probe(c.s, c.n, &hdir, NULL);
+            if (e != 1)
+                st = ST_ACCESS_DENIED; /* listed, then gone: fail closed */
+            else if (hdir)
+                st = copy_up_tree(c.s, c.n, depth + 1);
+            else
+                st = copy_file(c.s, c.n, &cs, 1, 0, 1);
+        } else if (cl == L_PRIVATE) {
+            /* a private directory that is not opaque may still show host
+             * entries below it */
+            int hdir = 0, d = cdir ? deleted(c.s, c.n) : 1;
+            int he = d == 0 ? probe(c.s, c.n, &hdir, NULL) : 0;
+            if (d < 0 || he < 0)
+                st = ST_ACCESS_DENIED; /* fail closed: host entries could be lost */
+            else if (d == 0 && he == 1 && hdir)
+                st = copy_up_tree(c.s, c.n, depth + 1);
+        } else {
+            st = ST_ACCESS_DENIED;
+        }
+        pb_free(&cs);
+        pb_free(&c);
+    }
+    fstate_free(f);
+    pb_free(&s);
+    return st;
+}
+
+/* Opens the private directory at store path p to rename it. */
+static NTSTATUS open_store_dir(HANDLE *h, const uint16_t *p, size_t n)
+{
+    return raw_create(h, DELETE | SYNCHRONIZE, p, n, 0,
+                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, D_OPEN,
+                      O_DIRECTORY | O_SYNC_NONALERT);
+}
+
+/* Renames directory e (its view includes host entries) to virtual t
+ * (store path ts), which the VM does not see (docs/ns-file.md, "Renaming
+ * a directory that shows host entries"). In this order:
+ *   1. copy-up of the whole view of e in place (the view does not change);
+ *   2. the private directory, now complete, is renamed to ts: one rename,
+ *      the new name's view is whole from then on;
+ *   3. the origin records under the old name go (no private copy is left
+ *      there; the host has nothing at the new name to compare them with);
+ *   4. the old name is marked deleted (one empty marker, which replaces
+ *      those of its children): the host's entries under it are hidden.
+ * Steps 1-3 here; the caller does 4 (mark_deleted) and renames the
+ * handle's entry. */
+static NTSTATUS rename_merged(HANDLE h, htab_entry *e, const pbuf *ts)
+{
+    NTSTATUS st = copy_up_tree(e->name, e->name_len, 0);
+    if (st < 0)
+        return st;
+    st = store_parents(ts);
+    if (st < 0)
+        return st;
+    if (e->flags & FH_STORE) {
+        st = rename_handle(h, ts->s, ts->n, 0);
+    } else {
+        pbuf s;
+        HANDLE sh;
+        if (!pb_init(&s, g_files_len + e->name_len + 8))
+            return ST_NO_MEMORY;
+        s.n = ntp_store_path(g_files, g_files_len, e->name, e->name_len, s.s, s.cap);
+        st = s.n ? open_store_dir(&sh, s.s, s.n) : ST_NAME_INVALID;
+        if (st >= 0) {
+            st = rename_handle(sh, ts->s, ts->n, 0);
+            nt_close_original(sh);
+        }
+        pb_free(&s);
+    }
+    if (st < 0)
+        return st == ST_NAME_COLLISION ? ST_ACCESS_DENIED : st;
+    publish(PK_REBUILD, NULL, 0); /* a directory of the store moved */
+    pbuf o;
+    if (pb_init(&o, g_orig_len + e->name_len + 8)) {
+        o.n = ntp_store_path(g_orig, g_orig_len, e->name, e->name_len, o.s, o.cap);
+        if (o.n)
+            remove_tree(o.s, o.n, 0);
+        pb_free(&o);
+    }
+    return 0;
+}
+
+/* The handle's state takes the new name t (store path ts); its htab entry
+ * too when put. */
+static void rename_entry(HANDLE h, htab_entry *e, const pbuf *t, const pbuf *ts, int put)
+{
+    fstate *f = e->data;
+    if (f) {
+        uint16_t *nv = xalloc((t->n + 1) * 2);
+        if (nv) {
+            memcpy(nv, t->s, t->n * 2);
+            xfree(f->v);
+            f->v = nv;
+            f->vn = t->n;
+        }
+    }
+    if (put && (e->flags & FH_STORE))
+        htab_put(h, HT_FILE, e->flags, e->data, t->s, t->n, ts->s, ts->n);
+    else if (put)
+        htab_put(h, HT_FILE, e->flags, e->data, t->s, t->n, NULL, 0);
+}
+
 static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, ULONG len,
                           ULONG cls, int link)
 {
@@ -2103,9 +2255,12 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
     } else if (texists && ntp_eq(t.s, t.n, e->name, e->name_len)) {
         st = 0; /* onto itself */
     } else if (!link && merges_host_dir(e)) {
-        /* A directory whose view includes host entries: moving it needs a
-         * recursive copy-up, not done yet (docs/ns-file.md, Limits). */
-        st = ST_ACCESS_DENIED;
+        /* a directory onto an existing name: refused, as NTFS does */
+        st = texists ? ST_ACCESS_DENIED : rename_merged(h, e, &ts);
+        if (st >= 0) {
+            st = mark_deleted(e->name, e->name_len);
+            rename_entry(h, e, &t, &ts, st >= 0);
+        }
     } else {
         st = store_parents(&ts);
         if (st >= 0 && l == L_HOST && texists && !tdir) {
@@ -2152,21 +2307,7 @@ static NTSTATUS do_rename(HANDLE h, htab_entry *e, FILE_RENAME_INFORMATION *ri, 
             }
             if (st >= 0 && !link) {
                 st = mark_deleted(e->name, e->name_len);
-                /* the entry takes the new name (and keeps its state) */
-                fstate *f = e->data;
-                if (f) {
-                    uint16_t *nv = xalloc((t.n + 1) * 2);
-                    if (nv) {
-                        memcpy(nv, t.s, t.n * 2);
-                        xfree(f->v);
-                        f->v = nv;
-                        f->vn = t.n;
-                    }
-                }
-                if (st >= 0 && (e->flags & FH_STORE))
-                    htab_put(h, HT_FILE, e->flags, e->data, t.s, t.n, ts.s, ts.n);
-                else if (st >= 0)
-                    htab_put(h, HT_FILE, e->flags, e->data, t.s, t.n, NULL, 0);
+                rename_entry(h, e, &t, &ts, st >= 0);
             }
         }
     }

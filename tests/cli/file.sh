@@ -130,14 +130,109 @@ ok "rename of a private file into a host directory" has "$OUT" "read: content=\[
 ok "rename of a private file: old name gone" has "$OUT" "exists: no error=2"
 ok "rename of a private file: nothing on the host" test ! -e "$H/sub/moved.txt"
 
-# Renaming a directory whose view includes the host's: refused (for now).
-probe a rename "$D\\many" "$D\\many2" exists "$D\\many2" exists "$D\\many\\n1.dat"
-ok "rename of a host directory: refused (access denied)" has "$OUT" "rename: error=5"
-ok "rename of a host directory: the old name keeps its entries" has "$OUT" "exists: yes dir=0"
-ok "rename of a host directory: no new name" has "$OUT" "exists: no error=2"
+# Renaming a directory whose view includes the host's: its whole view is
+# copied up, the private tree takes the new name, the old name is marked
+# deleted (docs/ns-file.md, "Renaming a directory that shows host entries").
+H2="$WINEPREFIX/drive_c/plume-fmv"                   # its own host folder
+D2='C:\plume-fmv'
+S2="$ROOT_UNIX/vms/a/files/C/plume-fmv"
+rm -rf "$H2"
+mkdir -p "$H2/mv/deep/er"
+printf 'one' >"$H2/mv/one.txt"
+printf 'two' >"$H2/mv/deep/two.txt"
+printf 'three' >"$H2/mv/deep/er/three.txt"
+printf 'gone' >"$H2/mv/gone.txt"
+head -c 200000 /dev/urandom >"$H2/mv/bin.dat"
+host_sums() { (cd "$H2" && find . -exec stat -c '%n %s %Y' {} + | sort && find . -type f -exec md5sum {} + | sort); }
+HSUM=$(host_sums)
+probe a write "$D2\\mv\\deep\\two.txt" TWO write "$D2\\mv\\new.txt" new delete "$D2\\mv\\gone.txt" \
+    rename "$D2\\mv" "$D2\\mv2" list "$D2\\mv2\\*" list "$D2\\mv2\\deep\\*" read "$D2\\mv2\\one.txt" \
+    read "$D2\\mv2\\deep\\two.txt" read "$D2\\mv2\\deep\\er\\three.txt" read "$D2\\mv2\\new.txt" \
+    stat "$D2\\mv2\\bin.dat" exists "$D2\\mv" exists "$D2\\mv\\one.txt" exists "$D2\\mv2\\gone.txt" list "$D2\\*"
+ok "rename of a host directory: ok" has "$OUT" "rename: ok"
+ok "rename of a host directory: the new name lists the merged view" \
+    has "$OUT" "list: 6 entries: \. \.\. bin.dat deep new.txt one.txt$"
+ok "rename of a host directory: its subdirectory too" has "$OUT" "list: 4 entries: \. \.\. er two.txt$"
+ok "rename of a host directory: host files under the new name" has "$OUT" "read: content=\[one\]"
+ok "rename of a host directory: a deeper host file" has "$OUT" "read: content=\[three\]"
+ok "rename of a host directory: the VM's copy-up kept" has "$OUT" "read: content=\[TWO\]"
+ok "rename of a host directory: the VM's new file kept" has "$OUT" "read: content=\[new\]"
+ok "rename of a host directory: the binary file's size" has "$OUT" "stat: yes dir=0 size=200000"
+ok "rename of a host directory: the same bytes" cmp -s "$S2/mv2/bin.dat" "$H2/mv/bin.dat"
+ok "rename of a host directory: the old name is gone" test "$(grep -c 'exists: no error=[23]$' <<<"$OUT")" = 3
+ok "rename of a host directory: the parent lists the new name only" has "$OUT" "list: 3 entries: \. \.\. mv2$"
+ok "rename of a host directory: the host is unchanged" test "$(host_sums)" = "$HSUM"
+ok "rename of a host directory: one empty marker for the old name" \
+    test -f "$ROOT_UNIX/vms/a/deleted/C/plume-fmv/mv" -a ! -s "$ROOT_UNIX/vms/a/deleted/C/plume-fmv/mv"
+ok "rename of a host directory: no private entry, no record left under the old name" \
+    test ! -e "$S2/mv" -a ! -e "$ROOT_UNIX/vms/a/origin/C/plume-fmv/mv"
+ok "rename of a host directory: no record under the new name (the host has none)" \
+    test ! -e "$ROOT_UNIX/vms/a/origin/C/plume-fmv/mv2"
+ok "rename of a host directory: no temporary left" test -z "$(ls -A "$ROOT_UNIX/vms/a/files" | grep tmp)"
+probe b list "$D2\\mv\\*" read "$D2\\mv\\deep\\two.txt" exists "$D2\\mv2"
+ok "rename of a host directory: VM b lists the host's" has "$OUT" "list: 6 entries: \. \.\. bin.dat deep gone.txt one.txt$"
+ok "rename of a host directory: VM b reads the host's" has "$OUT" "read: content=\[two\]"
+ok "rename of a host directory: VM b has no new name" has "$OUT" "exists: no error=2"
+plume diff a; OUT=${OUT//$'\r'/}
+ok "rename of a host directory: diff shows the old name deleted" has "$OUT" 'deleted *file *C:\\plume-fmv\\mv\\$'
+ok "rename of a host directory: diff shows the new name added" has "$OUT" 'added *file *C:\\plume-fmv\\mv2\\$'
+ok "rename of a host directory: diff shows its files added" has "$OUT" 'added *file *C:\\plume-fmv\\mv2\\deep\\er\\three.txt$'
+# A copy-up that fails (a host file another process holds without
+# sharing) refuses the rename: the old view stays whole, no new name.
+mkdir -p "$H2/lk"
+printf 'a' >"$H2/lk/a.txt"
+printf 'b' >"$H2/lk/b.txt"
+HOLD=$(mktemp)
+"$WINE" "$PLUME_BIN/t_file.exe" hold "$D2\\lk\\b.txt" 8000 >"$HOLD" 2>&1 </dev/null &
+holder=$!
+for _ in $(seq 50); do grep -q 'hold: ok' "$HOLD" && break; sleep 0.1; done
+ok "a host process holds a file of the directory" grep -q 'hold: ok' "$HOLD"
+probe a rename "$D2\\lk" "$D2\\lk2" exists "$D2\\lk2" list "$D2\\lk\\*" read "$D2\\lk\\a.txt"
+ok "rename with a failing copy-up: refused (the copy's sharing violation)" has "$OUT" "rename: error=32"
+ok "rename with a failing copy-up: no new name" has "$OUT" "exists: no error=2"
+ok "rename with a failing copy-up: the old name keeps its view" has "$OUT" "list: 4 entries: \. \.\. a.txt b.txt$"
+ok "rename with a failing copy-up: its content" has "$OUT" "read: content=\[a\]"
+ok "rename with a failing copy-up: no marker" test ! -e "$ROOT_UNIX/vms/a/deleted/C/plume-fmv/lk"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; rm -f "$HOLD"
+HSUM=$(host_sums)
+# Back: the old name is a private directory over its marker (opaque): it
+# shows the VM's view, and not the host's file the VM had deleted.
+probe a rename "$D2\\mv2" "$D2\\mv" list "$D2\\mv\\*" read "$D2\\mv\\deep\\two.txt" read "$D2\\mv\\one.txt" \
+    exists "$D2\\mv\\gone.txt" exists "$D2\\mv2" list "$D2\\*"
+ok "rename back: ok" has "$OUT" "rename: ok"
+ok "rename back: the VM's view under the old name" has "$OUT" "list: 6 entries: \. \.\. bin.dat deep new.txt one.txt$"
+ok "rename back: the VM's own content" has "$OUT" "read: content=\[TWO\]"
+ok "rename back: host content" has "$OUT" "read: content=\[one\]"
+ok "rename back: the deleted file stays deleted, the new name is gone" \
+    test "$(grep -c 'exists: no error=2$' <<<"$OUT")" = 2
+ok "rename back: the parent lists the old name only" has "$OUT" "list: 4 entries: \. \.\. lk mv$"
+ok "rename back: the host is unchanged" test "$(host_sums)" = "$HSUM"
+plume diff a; OUT=${OUT//$'\r'/}
+ok "rename back: diff shows no new name" lacks "$OUT" 'plume-fmv\\mv2'
+ok "rename back: diff shows the changed file" has "$OUT" 'modified *file *C:\\plume-fmv\\mv\\deep\\two.txt$'
+ok "rename back: diff shows the new file" has "$OUT" 'added *file *C:\\plume-fmv\\mv\\new.txt$'
+ok "rename back: diff shows the deleted file" has "$OUT" 'deleted *file *C:\\plume-fmv\\mv\\gone.txt$'
+ok "rename back: diff shows no change for the unchanged host files" lacks "$OUT" 'plume-fmv\\mv\\one.txt'
 probe a mkdir "$D\\pdir" write "$D\\pdir\\x.txt" px rename "$D\\pdir" "$D\\pdir2" read "$D\\pdir2\\x.txt"
 ok "rename of a VM's own directory: ok, with its files" has "$OUT" "read: content=\[px\]"
 probe a delete "$D\\pdir2\\x.txt" rmdir "$D\\pdir2"
+# Another process of the VM that looked before the move sees it at its
+# next open (the fast path's sets: the move says "rebuild", the marker is
+# published).
+mkdir -p "$H2/cc"
+printf 'cc' >"$H2/cc/c.txt"
+BG=$(mktemp)
+"$WINE" "$PLUME_BIN/plume.exe" run a -- "$B\\t_file.exe" read "$D2\\cc\\c.txt" exists "$D2\\cc2\\c.txt" \
+    sleep 6000 read "$D2\\cc2\\c.txt" exists "$D2\\cc\\c.txt" >"$BG" 2>&1 </dev/null &
+runner=$!
+sleep 3
+probe a rename "$D2\\cc" "$D2\\cc2"
+ok "another process: a host directory renamed" has "$OUT" "rename: ok"
+wait $runner
+OUT=$(tr -d '\r' <"$BG"); rm -f "$BG"
+ok "a running process saw the old name first" test "$(sed -n 1p <<<"$OUT")" = "read: content=[cc]"
+ok "a running process sees the new name after the move" test "$(sed -n 3p <<<"$OUT")" = "read: content=[cc]"
+ok "a running process no longer sees the old name" has "$(sed -n 4p <<<"$OUT")" "exists: no error=[23]$"
 
 # Directories: delete needs an empty view; re-create shows an empty one.
 probe a rmdir "$D\\sub"
@@ -330,5 +425,5 @@ rm -f "$H/big.bin"
 
 plume stop a
 plume stop b
-rm -rf "$H"
+rm -rf "$H" "$H2"
 finish

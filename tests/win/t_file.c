@@ -17,6 +17,7 @@
  *                    then writes TEXT through the new handle
  *   rosize P N       a read-only open of P, then FileEndOfFileInformation N
  *                    through it (Windows refuses: no write access)
+ *   hold P MS        opens P for reading, sharing nothing, for MS ms
  *
  * Exit status: 0 (each line says how the operation went). */
 #include <windows.h>
@@ -467,6 +468,18 @@ int wmain(int argc, wchar_t **argv)
         } else if (!wcscmp(op, L"sleep")) {
             i++;
             Sleep((DWORD)_wtoi(a));
+        } else if (!wcscmp(op, L"hold")) {
+            /* opens P for reading, sharing nothing, for MS milliseconds */
+            i += 2;
+            HANDLE h = CreateFileW(a, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+            if (h == INVALID_HANDLE_VALUE) {
+                err("hold", GetLastError());
+            } else {
+                printf("hold: ok\n");
+                fflush(stdout);
+                Sleep((DWORD)_wtoi(b));
+                CloseHandle(h);
+            }
         } else {
             printf("unknown op %ls\n", op);
             return 2;
