@@ -64,13 +64,18 @@ enum {
                               reply: seq, err */
     /* More client requests (appended: the numbers above never change). */
     SCM_OP_WAIT,           /* handle, state (a SERVICE_NOTIFY_* mask), seq (the
-                              last change seen, 0 first) -> status, seq, name:
+                              last change seen, 0 first) -> status, seq, state
+                              (SERVICE_NOTIFY_DELETE_PENDING when marked for delete):
                               returns when a state of the mask is reached or the
                               service changed after seq (no polling) */
     SCM_OP_LOCK,           /* handle (manager) -> handle (the lock) */
     SCM_OP_UNLOCK,         /* handle (the lock) */
     SCM_OP_LOCK_STATUS,    /* handle (manager) -> state (1 locked), name (owner),
                               exitcode (seconds held) */
+    SCM_OP_QUERY_SD,       /* handle, flags (SECURITY_INFORMATION) -> sd: the
+                              parts asked for (QueryServiceObjectSecurity) */
+    SCM_OP_SET_SD,         /* handle, flags (SECURITY_INFORMATION), sd: those
+                              parts replaced (SetServiceObjectSecurity) */
     SCM_OP_MAX
 };
 

@@ -37,6 +37,7 @@
 #define SS_HANDLE_BASE ((uintptr_t)0x00005c5d00000000ull)
 #define POOL 4
 #define MAX_SERVICES 64
+#define NAME_UNITS 520 /* a name or display name, with room */
 
 static wchar_t g_pipe[SCMC_PIPE_MAX];
 static int g_ready;
@@ -205,7 +206,32 @@ static struct {
     volatile LONG used;
     uint32_t remote;
     int is_scm;
+    struct notify_rec *notify; /* a pending NotifyServiceStatusChange (g_notify_lock) */
 } g_sch[MAX_SC_HANDLES];
+
+/* NotifyServiceStatusChange: one pending request per handle, served by a
+ * worker thread of its own. */
+typedef struct notify_rec {
+    uint32_t remote;        /* the manager's handle id */
+    DWORD mask;
+    SERVICE_NOTIFYW *buf;   /* the caller's (same layout in the A form) */
+    HANDLE thread;          /* the caller's thread (THREAD_SET_CONTEXT) */
+    int cancelled;          /* the handle was closed (g_notify_lock) */
+} notify_rec;
+
+static SRWLOCK g_notify_lock = SRWLOCK_INIT;
+
+/* The handle in slot i goes away: its pending notification is dropped
+ * (the worker sees it cancelled and frees it; no callback, as Windows). */
+static void notify_cancel(long i)
+{
+    AcquireSRWLockExclusive(&g_notify_lock);
+    if (g_sch[i].notify) {
+        g_sch[i].notify->cancelled = 1;
+        g_sch[i].notify = NULL;
+    }
+    ReleaseSRWLockExclusive(&g_notify_lock);
+}
 
 static SC_HANDLE sch_new(uint32_t remote, int is_scm)
 {
@@ -304,6 +330,12 @@ ORIG(StartServiceCtrlDispatcherW); ORIG(StartServiceCtrlDispatcherA);
 ORIG(RegisterServiceCtrlHandlerW); ORIG(RegisterServiceCtrlHandlerA);
 ORIG(RegisterServiceCtrlHandlerExW); ORIG(RegisterServiceCtrlHandlerExA);
 ORIG(SetServiceStatus); ORIG(QueryServiceConfig2A); ORIG(ChangeServiceConfig2A);
+ORIG(NotifyServiceStatusChangeW); ORIG(NotifyServiceStatusChangeA);
+ORIG(LockServiceDatabase); ORIG(UnlockServiceDatabase); ORIG(QueryServiceLockStatusW);
+ORIG(QueryServiceLockStatusA); ORIG(QueryServiceObjectSecurity); ORIG(SetServiceObjectSecurity);
+ORIG(EnumServicesStatusExA); ORIG(EnumServicesStatusA); ORIG(EnumDependentServicesA);
+ORIG(GetServiceKeyNameA); ORIG(GetServiceDisplayNameA); ORIG(ControlServiceExW);
+ORIG(ControlServiceExA);
 
 typedef SC_HANDLE(WINAPI *open_scm_w)(LPCWSTR, LPCWSTR, DWORD);
 typedef SC_HANDLE(WINAPI *open_scm_a)(LPCSTR, LPCSTR, DWORD);
@@ -341,6 +373,23 @@ typedef SERVICE_STATUS_HANDLE(WINAPI *reg_a)(LPCSTR, LPHANDLER_FUNCTION);
 typedef SERVICE_STATUS_HANDLE(WINAPI *reg_ex_w)(LPCWSTR, LPHANDLER_FUNCTION_EX, LPVOID);
 typedef SERVICE_STATUS_HANDLE(WINAPI *reg_ex_a)(LPCSTR, LPHANDLER_FUNCTION_EX, LPVOID);
 typedef BOOL(WINAPI *set_status_fn)(SERVICE_STATUS_HANDLE, LPSERVICE_STATUS);
+typedef DWORD(WINAPI *notify_w)(SC_HANDLE, DWORD, PSERVICE_NOTIFYW);
+typedef SC_LOCK(WINAPI *lock_fn)(SC_HANDLE);
+typedef BOOL(WINAPI *enum_ex_a)(SC_HANDLE, SC_ENUM_TYPE, DWORD, DWORD, LPBYTE, DWORD, LPDWORD,
+                                LPDWORD, LPDWORD, LPCSTR);
+typedef BOOL(WINAPI *enum_a)(SC_HANDLE, DWORD, DWORD, LPENUM_SERVICE_STATUSA, DWORD, LPDWORD,
+                             LPDWORD, LPDWORD);
+typedef BOOL(WINAPI *enum_dep_a)(SC_HANDLE, DWORD, LPENUM_SERVICE_STATUSA, DWORD, LPDWORD,
+                                 LPDWORD);
+typedef BOOL(WINAPI *name_a)(SC_HANDLE, LPCSTR, LPSTR, LPDWORD);
+typedef BOOL(WINAPI *control_ex_fn)(SC_HANDLE, DWORD, DWORD, PVOID);
+typedef BOOL(WINAPI *qsec_fn)(SC_HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, DWORD,
+                              LPDWORD);
+typedef BOOL(WINAPI *ssec_fn)(SC_HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR);
+typedef BOOL(WINAPI *unlock_fn)(SC_LOCK);
+typedef BOOL(WINAPI *lock_status_w)(SC_HANDLE, LPQUERY_SERVICE_LOCK_STATUSW, DWORD, LPDWORD);
+typedef BOOL(WINAPI *lock_status_a)(SC_HANDLE, LPQUERY_SERVICE_LOCK_STATUSA, DWORD, LPDWORD);
+typedef DWORD(WINAPI *notify_a)(SC_HANDLE, DWORD, PSERVICE_NOTIFYA);
 
 /* --- the client API ------------------------------------------------------------- */
 static SC_HANDLE open_scm(const wchar_t *machine, const wchar_t *db, DWORD access)
@@ -493,6 +542,7 @@ static BOOL WINAPI hk_CloseServiceHandle(SC_HANDLE h)
     if (i < 0) {
         SetLastError(ERROR_INVALID_HANDLE);
     } else if (req_begin_h(&r, SCM_OP_CLOSE, h, -1) == 0) {
+        notify_cancel(i);
         req_do(&r); /* the handle goes away here, whatever the manager said */
         req_end(&r);
         g_sch[i].used = 0;
@@ -585,18 +635,73 @@ static void to_status_process(const scm_status *s, SERVICE_STATUS_PROCESS *o)
     o->dwServiceFlags = s->flags;
 }
 
-static BOOL WINAPI hk_ControlService(SC_HANDLE h, DWORD control, LPSERVICE_STATUS st)
+/* A control; *out gets the status the manager replied with (also with
+ * most errors, as Windows): *have says whether there was one. */
+static BOOL control_service(SC_HANDLE h, DWORD control, scm_status *out, int *have)
 {
-    PASS(ControlService, control_fn, h, control, st);
     req r;
     BOOL ok = FALSE;
+    *have = 0;
     if (req_begin_h(&r, SCM_OP_CONTROL, h, 0) == 0) {
         scm_put_u32(&r.w, SCM_F_CONTROL, control);
         ok = req_do(&r) == 0;
-        if (r.reply && SCM_HAS(&r.m, STATUS) && st)
-            to_status(&r.m.status, st);
+        if (r.reply && SCM_HAS(&r.m, STATUS)) {
+            *out = r.m.status;
+            *have = 1;
+        }
         req_end(&r);
     }
+    return ok;
+}
+
+static BOOL WINAPI hk_ControlService(SC_HANDLE h, DWORD control, LPSERVICE_STATUS st)
+{
+    PASS(ControlService, control_fn, h, control, st);
+    scm_status s;
+    int have;
+    BOOL ok = control_service(h, control, &s, &have);
+    if (have && st) {
+        DWORD e = GetLastError();
+        to_status(&s, st);
+        SetLastError(e);
+    }
+    return ok;
+}
+
+/* ControlServiceEx W/A: level SERVICE_CONTROL_STATUS_REASON_INFO only; the
+ * reason and comment are accepted and not kept (no event log in a VM). */
+static BOOL control_ex(SC_HANDLE h, DWORD control, DWORD level, void *params)
+{
+    if (level != SERVICE_CONTROL_STATUS_REASON_INFO) {
+        SetLastError(ERROR_INVALID_LEVEL);
+        return FALSE;
+    }
+    if (!params) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    scm_status s;
+    int have;
+    BOOL ok = control_service(h, control, &s, &have);
+    if (have) {
+        DWORD e = GetLastError();
+        to_status_process(&s, &((SERVICE_CONTROL_STATUS_REASON_PARAMSW *)params)->ServiceStatus);
+        SetLastError(e);
+    }
+    return ok;
+}
+
+static BOOL WINAPI hk_ControlServiceExW(SC_HANDLE h, DWORD control, DWORD level, PVOID params)
+{
+    PASS(ControlServiceExW, control_ex_fn, h, control, level, params);
+    BOOL ok = control_ex(h, control, level, params);
+    return ok;
+}
+
+static BOOL WINAPI hk_ControlServiceExA(SC_HANDLE h, DWORD control, DWORD level, PVOID params)
+{
+    PASS(ControlServiceExA, control_ex_fn, h, control, level, params);
+    BOOL ok = control_ex(h, control, level, params); /* same layout in the A form */
     return ok;
 }
 
@@ -989,7 +1094,7 @@ static BOOL WINAPI hk_ChangeServiceConfig2A(SC_HANDLE h, DWORD level, LPVOID inf
  * records (rec bytes each, status as SERVICE_STATUS or _PROCESS) with
  * the strings at the end of the buffer, from *resume on. */
 static BOOL pack_entries(const scm_msg *m, BYTE *buf, DWORD size, LPDWORD needed,
-                         LPDWORD returned, LPDWORD resume, int process)
+                         LPDWORD returned, LPDWORD resume, int process, int ansi)
 {
     DWORD rec = process ? sizeof(ENUM_SERVICE_STATUS_PROCESSW) : sizeof(ENUM_SERVICE_STATUSW);
     DWORD start = resume ? *resume : 0, i = 0, count = 0, used = 0, need_rest = 0;
@@ -1000,21 +1105,23 @@ static BOOL pack_entries(const scm_msg *m, BYTE *buf, DWORD size, LPDWORD needed
     while (scm_next_entry(m, &off, &e) == 0) {
         if (i++ < start)
             continue;
-        DWORD nb = (DWORD)((wlen((const wchar_t *)e.name) + 1) * sizeof(wchar_t));
-        DWORD db = (DWORD)((wlen((const wchar_t *)e.display) + 1) * sizeof(wchar_t));
-        DWORD need = rec + nb + db;
-        if (full || !buf || used + need > size || used + rec > tail - nb - db) {
+        DWORD nb = str_bytes((const wchar_t *)e.name, ansi);
+        DWORD db = str_bytes((const wchar_t *)e.display, ansi);
+        DWORD slack = ansi ? 2 : 0; /* the realignment of the next UTF-16 strings */
+        DWORD need = rec + nb + db + slack;
+        if (full || !buf || used + need > size || used + rec + slack > tail - nb - db) {
             full = 1;
             need_rest += need;
             continue;
         }
         ENUM_SERVICE_STATUS_PROCESSW *r = (ENUM_SERVICE_STATUS_PROCESSW *)(buf + used);
+        /* (The A records have the same layout: pointers, then the status.) */
         tail -= nb;
-        wcopy((wchar_t *)(buf + tail), (const wchar_t *)e.name);
-        r->lpServiceName = (wchar_t *)(buf + tail);
+        tail &= ~(DWORD)1; /* UTF-16 strings stay aligned */
+        r->lpServiceName = str_put(buf + tail, (const wchar_t *)e.name, ansi);
         tail -= db;
-        wcopy((wchar_t *)(buf + tail), (const wchar_t *)e.display);
-        r->lpDisplayName = (wchar_t *)(buf + tail);
+        tail &= ~(DWORD)1;
+        r->lpDisplayName = str_put(buf + tail, (const wchar_t *)e.display, ansi);
         if (process)
             to_status_process(&e.status, &r->ServiceStatusProcess);
         else
@@ -1038,14 +1145,16 @@ static BOOL pack_entries(const scm_msg *m, BYTE *buf, DWORD size, LPDWORD needed
 }
 
 static BOOL enum_services(SC_HANDLE h, DWORD type, DWORD state, BYTE *buf, DWORD size,
-                          LPDWORD needed, LPDWORD returned, LPDWORD resume, int process)
+                          LPDWORD needed, LPDWORD returned, LPDWORD resume, int process,
+                          int ansi)
 {
     req r;
     if (req_begin_h(&r, SCM_OP_ENUM, h, 1))
         return FALSE;
     scm_put_u32(&r.w, SCM_F_TYPE, type);
     scm_put_u32(&r.w, SCM_F_STATE, state);
-    BOOL ok = req_do(&r) == 0 && pack_entries(&r.m, buf, size, needed, returned, resume, process);
+    BOOL ok = req_do(&r) == 0 &&
+              pack_entries(&r.m, buf, size, needed, returned, resume, process, ansi);
     req_end(&r);
     return ok;
 }
@@ -1061,7 +1170,7 @@ static BOOL WINAPI hk_EnumServicesStatusExW(SC_HANDLE h, SC_ENUM_TYPE level, DWO
     if (level != SC_ENUM_PROCESS_INFO)
         SetLastError(ERROR_INVALID_LEVEL);
     else
-        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1);
+        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1, 0);
     return ok;
 }
 
@@ -1070,7 +1179,45 @@ static BOOL WINAPI hk_EnumServicesStatusW(SC_HANDLE h, DWORD type, DWORD state,
                                           LPDWORD needed, LPDWORD returned, LPDWORD resume)
 {
     PASS(EnumServicesStatusW, enum_w, h, type, state, buf, size, needed, returned, resume);
-    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0);
+    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0, 0);
+    return ok;
+}
+
+static BOOL WINAPI hk_EnumServicesStatusExA(SC_HANDLE h, SC_ENUM_TYPE level, DWORD type,
+                                            DWORD state, LPBYTE buf, DWORD size,
+                                            LPDWORD needed, LPDWORD returned, LPDWORD resume,
+                                            LPCSTR group)
+{
+    PASS(EnumServicesStatusExA, enum_ex_a, h, level, type, state, buf, size, needed, returned,
+         resume, group);
+    BOOL ok = FALSE;
+    if (level != SC_ENUM_PROCESS_INFO)
+        SetLastError(ERROR_INVALID_LEVEL);
+    else
+        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1, 1);
+    return ok;
+}
+
+static BOOL WINAPI hk_EnumServicesStatusA(SC_HANDLE h, DWORD type, DWORD state,
+                                          LPENUM_SERVICE_STATUSA buf, DWORD size,
+                                          LPDWORD needed, LPDWORD returned, LPDWORD resume)
+{
+    PASS(EnumServicesStatusA, enum_a, h, type, state, buf, size, needed, returned, resume);
+    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0, 1);
+    return ok;
+}
+
+static BOOL enum_dependents(SC_HANDLE h, DWORD state, BYTE *buf, DWORD size, LPDWORD needed,
+                            LPDWORD returned, int ansi)
+{
+    req r;
+    BOOL ok = FALSE;
+    if (req_begin_h(&r, SCM_OP_DEPENDENTS, h, 0) == 0) {
+        scm_put_u32(&r.w, SCM_F_STATE, state);
+        ok = req_do(&r) == 0 &&
+             pack_entries(&r.m, buf, size, needed, returned, NULL, 0, ansi);
+        req_end(&r);
+    }
     return ok;
 }
 
@@ -1079,14 +1226,16 @@ static BOOL WINAPI hk_EnumDependentServicesW(SC_HANDLE h, DWORD state,
                                              LPDWORD needed, LPDWORD returned)
 {
     PASS(EnumDependentServicesW, enum_dep_w, h, state, buf, size, needed, returned);
-    req r;
-    BOOL ok = FALSE;
-    if (req_begin_h(&r, SCM_OP_DEPENDENTS, h, 0) == 0) {
-        scm_put_u32(&r.w, SCM_F_STATE, state);
-        ok = req_do(&r) == 0 &&
-             pack_entries(&r.m, (BYTE *)buf, size, needed, returned, NULL, 0);
-        req_end(&r);
-    }
+    BOOL ok = enum_dependents(h, state, (BYTE *)buf, size, needed, returned, 0);
+    return ok;
+}
+
+static BOOL WINAPI hk_EnumDependentServicesA(SC_HANDLE h, DWORD state,
+                                             LPENUM_SERVICE_STATUSA buf, DWORD size,
+                                             LPDWORD needed, LPDWORD returned)
+{
+    PASS(EnumDependentServicesA, enum_dep_a, h, state, buf, size, needed, returned);
+    BOOL ok = enum_dependents(h, state, (BYTE *)buf, size, needed, returned, 1);
     return ok;
 }
 
@@ -1133,6 +1282,356 @@ static BOOL WINAPI hk_GetServiceDisplayNameW(SC_HANDLE h, LPCWSTR name, LPWSTR o
 {
     PASS(GetServiceDisplayNameW, name_w, h, name, out, cch);
     BOOL ok = get_name(SCM_OP_DISPLAY_NAME, h, name, out, cch);
+    return ok;
+}
+
+/* GetServiceKeyNameA / GetServiceDisplayNameA: through the W form; *cch
+ * in bytes of the ANSI string. */
+static BOOL get_name_a(uint32_t op, SC_HANDLE h, LPCSTR in, LPSTR out, LPDWORD cch)
+{
+    if (!in || !cch) {
+        SetLastError(sch_slot(h) < 0 ? ERROR_INVALID_HANDLE : ERROR_INVALID_ADDRESS);
+        return FALSE;
+    }
+    wchar_t *win = a2w(in, 0);
+    wchar_t tmp[NAME_UNITS];
+    DWORD wn = NAME_UNITS;
+    BOOL ok = win && get_name(op, h, win, tmp, &wn);
+    mem_free(win);
+    if (!ok)
+        return FALSE;
+    DWORD n = str_bytes(tmp, 1) - 1;
+    if (!out || *cch <= n) {
+        if (out && *cch)
+            out[0] = 0;
+        *cch = n;
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    str_put((uint8_t *)out, tmp, 1);
+    *cch = n;
+    return TRUE;
+}
+
+static BOOL WINAPI hk_GetServiceKeyNameA(SC_HANDLE h, LPCSTR display, LPSTR out, LPDWORD cch)
+{
+    PASS(GetServiceKeyNameA, name_a, h, display, out, cch);
+    BOOL ok = get_name_a(SCM_OP_KEY_NAME, h, display, out, cch);
+    return ok;
+}
+
+static BOOL WINAPI hk_GetServiceDisplayNameA(SC_HANDLE h, LPCSTR name, LPSTR out, LPDWORD cch)
+{
+    PASS(GetServiceDisplayNameA, name_a, h, name, out, cch);
+    BOOL ok = get_name_a(SCM_OP_DISPLAY_NAME, h, name, out, cch);
+    return ok;
+}
+
+/* --- NotifyServiceStatusChange ------------------------------------------------------ */
+/* The worker: WAIT on a connection of its own (the manager blocks on its
+ * condition variable, no polling; it answers ERROR_TIMEOUT after 60 s and
+ * the worker asks again), then the callback goes to the caller's thread
+ * as a user APC: it runs when that thread waits alertably (SleepEx,
+ * WaitForSingleObjectEx, ...), as on Windows. */
+static DWORD WINAPI notify_worker(void *p)
+{
+    notify_rec *n = p;
+    uint8_t *buf = scmc_alloc();
+    uint32_t seq = 0;
+    DWORD err = buf ? 0 : ERROR_NOT_ENOUGH_MEMORY;
+    scm_status st;
+    DWORD triggered = 0;
+    memset(&st, 0, sizeof st);
+    HANDLE h = INVALID_HANDLE_VALUE;
+    while (!err) {
+        if (h == INVALID_HANDLE_VALUE && (h = scmc_connect(g_pipe, 10000)) == INVALID_HANDLE_VALUE) {
+            err = RPC_S_SERVER_UNAVAILABLE;
+            break;
+        }
+        scm_writer w;
+        scm_begin(&w, buf, SCM_MAX_MSG, SCM_OP_WAIT, 0);
+        scm_put_u32(&w, SCM_F_HANDLE, n->remote);
+        scm_put_u32(&w, SCM_F_STATE, n->mask);
+        scm_put_u32(&w, SCM_F_SEQ, seq);
+        scm_msg m;
+        DWORD e = scmc_send(h, buf, scm_end(&w));
+        uint8_t *r = e ? NULL : scmc_recv(h, &m, &e);
+        if (!r) {
+            err = RPC_S_SERVER_UNAVAILABLE;
+            break;
+        }
+        AcquireSRWLockShared(&g_notify_lock);
+        int cancelled = n->cancelled;
+        ReleaseSRWLockShared(&g_notify_lock);
+        if (cancelled) {
+            scmc_free(r);
+            err = ERROR_CANCELLED;
+            break;
+        }
+        if (m.err == ERROR_TIMEOUT) {
+            seq = m.seq;
+            scmc_free(r);
+            continue;
+        }
+        err = m.err;
+        if (!err) {
+            st = m.status;
+            DWORD bit = st.state >= 1 && st.state <= 7 ? 1u << (st.state - 1) : 0;
+            triggered = (n->mask & bit) ? bit : (m.state & SERVICE_NOTIFY_DELETE_PENDING);
+        }
+        scmc_free(r);
+        break;
+    }
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    scmc_free(buf);
+    /* Done: the handle may take another request. Closed meanwhile: no callback. */
+    AcquireSRWLockExclusive(&g_notify_lock);
+    int deliver = !n->cancelled;
+    for (long i = 0; deliver && i < MAX_SC_HANDLES; i++)
+        if (g_sch[i].notify == n) {
+            g_sch[i].notify = NULL;
+            break;
+        }
+    ReleaseSRWLockExclusive(&g_notify_lock);
+    if (deliver) {
+        SERVICE_NOTIFYW *b = n->buf;
+        b->dwNotificationStatus = err;
+        if (!err) {
+            to_status_process(&st, &b->ServiceStatus);
+            b->dwNotificationTriggered = triggered;
+        }
+        b->pszServiceNames = NULL;
+        /* PFN_SC_NOTIFY_CALLBACK(PVOID) and PAPCFUNC(ULONG_PTR): one argument. */
+        QueueUserAPC((PAPCFUNC)(void *)b->pfnNotifyCallback, n->thread, (ULONG_PTR)b);
+    }
+    CloseHandle(n->thread);
+    mem_free(n);
+    return 0;
+}
+
+static DWORD notify_status_change(SC_HANDLE h, DWORD mask, SERVICE_NOTIFYW *buf)
+{
+    long i = sch_slot(h);
+    if (i < 0)
+        return ERROR_INVALID_HANDLE;
+    if (g_sch[i].is_scm)
+        return ERROR_CALL_NOT_IMPLEMENTED; /* CREATED/DELETED: not done (docs/ns-svc.md) */
+    if (!buf || !buf->pfnNotifyCallback)
+        return ERROR_INVALID_PARAMETER;
+    if (buf->dwVersion != SERVICE_NOTIFY_STATUS_CHANGE &&
+        buf->dwVersion != SERVICE_NOTIFY_STATUS_CHANGE_1)
+        return ERROR_INVALID_LEVEL;
+    if (!mask || (mask & ~(DWORD)(0x7f | SERVICE_NOTIFY_DELETE_PENDING)))
+        return ERROR_INVALID_PARAMETER;
+    /* The rights and the handle are checked now (QUERY needs what WAIT needs). */
+    scm_status st;
+    if (!query(h, &st))
+        return GetLastError();
+    notify_rec *n = mem_alloc(sizeof *n);
+    if (!n)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    n->remote = g_sch[i].remote;
+    n->mask = mask;
+    n->buf = buf;
+    if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
+                         &n->thread, THREAD_SET_CONTEXT, FALSE, 0)) {
+        DWORD e = GetLastError();
+        mem_free(n);
+        return e;
+    }
+    AcquireSRWLockExclusive(&g_notify_lock);
+    DWORD e = g_sch[i].notify ? ERROR_ALREADY_REGISTERED : 0;
+    if (!e)
+        g_sch[i].notify = n;
+    ReleaseSRWLockExclusive(&g_notify_lock);
+    if (e) {
+        CloseHandle(n->thread);
+        mem_free(n);
+        return e;
+    }
+    HANDLE t = CreateThread(NULL, 0, notify_worker, n, 0, NULL);
+    if (!t) {
+        e = GetLastError();
+        AcquireSRWLockExclusive(&g_notify_lock);
+        g_sch[i].notify = NULL;
+        ReleaseSRWLockExclusive(&g_notify_lock);
+        CloseHandle(n->thread);
+        mem_free(n);
+        return e;
+    }
+    CloseHandle(t);
+    return ERROR_SUCCESS;
+}
+
+static DWORD WINAPI hk_NotifyServiceStatusChangeW(SC_HANDLE h, DWORD mask, PSERVICE_NOTIFYW buf)
+{
+    PASS(NotifyServiceStatusChangeW, notify_w, h, mask, buf);
+    DWORD e = notify_status_change(h, mask, buf);
+    return e;
+}
+
+static DWORD WINAPI hk_NotifyServiceStatusChangeA(SC_HANDLE h, DWORD mask, PSERVICE_NOTIFYA buf)
+{
+    PASS(NotifyServiceStatusChangeA, notify_a, h, mask, buf);
+    /* Same layout; the names (CREATED/DELETED only) are never filled here. */
+    DWORD e = notify_status_change(h, mask, (SERVICE_NOTIFYW *)buf);
+    return e;
+}
+
+/* --- the database lock ----------------------------------------------------------- */
+/* SC_LOCKs are this file's values carrying the manager's lock id. */
+#define SC_LOCK_BASE ((uintptr_t)0x00005c5e00000000ull)
+
+static SC_LOCK WINAPI hk_LockServiceDatabase(SC_HANDLE scm)
+{
+    PASS(LockServiceDatabase, lock_fn, scm);
+    req r;
+    SC_LOCK l = NULL;
+    if (req_begin_h(&r, SCM_OP_LOCK, scm, 1) == 0) {
+        if (req_do(&r) == 0)
+            l = (SC_LOCK)(SC_LOCK_BASE + r.m.handle);
+        req_end(&r);
+    }
+    return l;
+}
+
+static BOOL WINAPI hk_UnlockServiceDatabase(SC_LOCK l)
+{
+    PASS(UnlockServiceDatabase, unlock_fn, l);
+    uintptr_t v = (uintptr_t)l;
+    BOOL ok = FALSE;
+    req r;
+    if (v <= SC_LOCK_BASE || v - SC_LOCK_BASE > 0xffffffffu) {
+        SetLastError(ERROR_INVALID_SERVICE_LOCK);
+    } else if (req_begin(&r, SCM_OP_UNLOCK) == 0) {
+        scm_put_u32(&r.w, SCM_F_HANDLE, (uint32_t)(v - SC_LOCK_BASE));
+        ok = req_do(&r) == 0;
+        req_end(&r);
+    }
+    return ok;
+}
+
+/* QueryServiceLockStatus, W or A: the struct, then the owner's name. */
+static BOOL lock_status(SC_HANDLE scm, void *buf, DWORD size, LPDWORD needed, int ansi)
+{
+    req r;
+    if (req_begin_h(&r, SCM_OP_LOCK_STATUS, scm, 1))
+        return FALSE;
+    BOOL ok = FALSE;
+    if (req_do(&r) == 0) {
+        const wchar_t *owner = (const wchar_t *)(r.m.name ? r.m.name : (const uint16_t *)L"");
+        DWORD total = (DWORD)sizeof(QUERY_SERVICE_LOCK_STATUSW) + str_bytes(owner, ansi);
+        if (needed)
+            *needed = total;
+        if (!buf || size < total) {
+            SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        } else {
+            QUERY_SERVICE_LOCK_STATUSW *q = buf; /* same layout in the A form */
+            q->fIsLocked = r.m.state != 0;
+            q->dwLockDuration = r.m.exitcode;
+            q->lpLockOwner = str_put((uint8_t *)buf + sizeof *q, owner, ansi);
+            ok = TRUE;
+        }
+    }
+    req_end(&r);
+    return ok;
+}
+
+static BOOL WINAPI hk_QueryServiceLockStatusW(SC_HANDLE scm, LPQUERY_SERVICE_LOCK_STATUSW q,
+                                              DWORD size, LPDWORD needed)
+{
+    PASS(QueryServiceLockStatusW, lock_status_w, scm, q, size, needed);
+    BOOL ok = lock_status(scm, q, size, needed, 0);
+    return ok;
+}
+
+static BOOL WINAPI hk_QueryServiceLockStatusA(SC_HANDLE scm, LPQUERY_SERVICE_LOCK_STATUSA q,
+                                              DWORD size, LPDWORD needed)
+{
+    PASS(QueryServiceLockStatusA, lock_status_a, scm, q, size, needed);
+    BOOL ok = lock_status(scm, q, size, needed, 1);
+    return ok;
+}
+
+/* --- service security descriptors ------------------------------------------------- */
+/* The manager keeps each service's SD (self-relative, also in the
+ * registry as Windows: Services\<name>\Security) and checks the rights. */
+typedef ULONG(NTAPI *rtl_len_sd_fn)(PSECURITY_DESCRIPTOR);
+typedef NTSTATUS(NTAPI *rtl_make_rel_fn)(PSECURITY_DESCRIPTOR, PSECURITY_DESCRIPTOR, PULONG);
+
+static void *ntdll_fn(const char *name)
+{
+    return (void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), name);
+}
+
+static BOOL WINAPI hk_QueryServiceObjectSecurity(SC_HANDLE h, SECURITY_INFORMATION info,
+                                                 PSECURITY_DESCRIPTOR sd, DWORD size,
+                                                 LPDWORD needed)
+{
+    PASS(QueryServiceObjectSecurity, qsec_fn, h, info, sd, size, needed);
+    req r;
+    BOOL ok = FALSE;
+    if (!needed) {
+        SetLastError(ERROR_INVALID_ADDRESS);
+    } else if (req_begin_h(&r, SCM_OP_QUERY_SD, h, -1) == 0) {
+        scm_put_u32(&r.w, SCM_F_FLAGS, info);
+        if (req_do(&r) == 0) {
+            *needed = r.m.sd_size;
+            if (!sd || size < r.m.sd_size) {
+                SetLastError(ERROR_INSUFFICIENT_BUFFER);
+            } else {
+                memcpy(sd, r.m.sd, r.m.sd_size);
+                ok = TRUE;
+            }
+        }
+        req_end(&r);
+    }
+    return ok;
+}
+
+static BOOL WINAPI hk_SetServiceObjectSecurity(SC_HANDLE h, SECURITY_INFORMATION info,
+                                               PSECURITY_DESCRIPTOR sd)
+{
+    PASS(SetServiceObjectSecurity, ssec_fn, h, info, sd);
+    rtl_len_sd_fn len = (rtl_len_sd_fn)ntdll_fn("RtlLengthSecurityDescriptor");
+    rtl_make_rel_fn make = (rtl_make_rel_fn)ntdll_fn("RtlAbsoluteToSelfRelativeSD");
+    if (sch_slot(h) < 0) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    /* (RtlValidSecurityDescriptor is BOOLEAN on Windows, NTSTATUS in Wine: the
+     * manager checks the descriptor with IsValidSecurityDescriptor.) */
+    if (!sd || !len || !make || ((const SECURITY_DESCRIPTOR *)sd)->Revision != 1) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    /* Absolute or self-relative: sent self-relative. */
+    ULONG n = len(sd);
+    if (n == 0 || n > SCM_MAX_SD) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    void *rel = mem_alloc(n);
+    if (!rel) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return FALSE;
+    }
+    BOOL ok = FALSE;
+    req r;
+    if (((const SECURITY_DESCRIPTOR *)sd)->Control & SE_SELF_RELATIVE)
+        memcpy(rel, sd, n);
+    else if (make(sd, rel, &n) < 0)
+        n = 0;
+    if (!n) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+    } else if (req_begin_h(&r, SCM_OP_SET_SD, h, -1) == 0) {
+        scm_put_u32(&r.w, SCM_F_FLAGS, info);
+        scm_put_bytes(&r.w, SCM_F_SD, rel, n);
+        ok = req_do(&r) == 0;
+        req_end(&r);
+    }
+    mem_free(rel);
     return ok;
 }
 
@@ -1479,26 +1978,27 @@ static const hook_def sechost_hooks[] = {
     H(StartServiceCtrlDispatcherA), H(RegisterServiceCtrlHandlerW),
     H(RegisterServiceCtrlHandlerA), H(RegisterServiceCtrlHandlerExW),
     H(RegisterServiceCtrlHandlerExA), H(SetServiceStatus), H(QueryServiceConfig2A),
-    H(ChangeServiceConfig2A),
+    H(ChangeServiceConfig2A), H(NotifyServiceStatusChangeW), H(NotifyServiceStatusChangeA),
+    H(QueryServiceObjectSecurity), H(SetServiceObjectSecurity), H(ControlServiceExW),
+    H(ControlServiceExA),
 };
 static const hook_def advapi_hooks[] = {
-    H(EnumServicesStatusW),
+    H(EnumServicesStatusW), H(LockServiceDatabase), H(UnlockServiceDatabase),
+    H(QueryServiceLockStatusW), H(QueryServiceLockStatusA), H(EnumServicesStatusExA),
+    H(EnumServicesStatusA), H(EnumDependentServicesA), H(GetServiceKeyNameA),
+    H(GetServiceDisplayNameA),
 };
 #undef H
 /* Refused (BOOL FALSE or a handle NULL, with ERROR_CALL_NOT_IMPLEMENTED). */
 static const char *const refused_bool[] = {
-    "ControlServiceExA", "ControlServiceExW",
-    "CreateServiceEx", "EnumServicesStatusA", "EnumServicesStatusExA",
-    "EnumDependentServicesA", "GetServiceKeyNameA", "GetServiceDisplayNameA",
-    "LockServiceDatabase", "UnlockServiceDatabase", "QueryServiceLockStatusA",
-    "QueryServiceLockStatusW", "QueryServiceObjectSecurity", "SetServiceObjectSecurity",
+    "CreateServiceEx",
     "EnumServiceGroupW", "EnumServiceGroupA", "I_ScSetServiceBitsA", "I_ScSetServiceBitsW",
     "SetServiceBits", "QueryServiceDynamicInformation", "I_ScQueryServiceConfig",
     "WaitServiceState",
 };
 /* Refused with a DWORD error result. */
 static const char *const refused_dword[] = {
-    "NotifyServiceStatusChange", "NotifyServiceStatusChangeA", "NotifyServiceStatusChangeW",
+    "NotifyServiceStatusChange",
     "SubscribeServiceChangeNotifications",
 };
 

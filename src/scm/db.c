@@ -117,6 +117,23 @@ static void load_one(HKEY services, const wchar_t *name)
                     s->fa[2 * i + 1] = acts[i].delay;
                 }
             }
+            HKEY sk;
+            if (RegOpenKeyExW(k, L"Security", 0, KEY_READ, &sk) == 0) {
+                DWORD st = 0, ss = 0;
+                if (RegQueryValueExW(sk, L"Security", NULL, &st, NULL, &ss) == 0 &&
+                    st == REG_BINARY && ss >= sizeof(SECURITY_DESCRIPTOR_RELATIVE) &&
+                    ss <= SCM_MAX_SD && (s->sd = malloc(ss)) != NULL) {
+                    if (RegQueryValueExW(sk, L"Security", NULL, &st, s->sd, &ss) == 0 &&
+                        IsValidSecurityDescriptor(s->sd) &&
+                        GetSecurityDescriptorLength(s->sd) <= ss) {
+                        s->sd_size = ss;
+                    } else {
+                        free(s->sd);
+                        s->sd = NULL;
+                    }
+                }
+                RegCloseKey(sk);
+            }
             wchar_t *d = read_str(k, L"DisplayName", 0);
             wcsncpy(s->display, d ? d : name, NAME_MAX_UNITS - 1);
             free(d);
@@ -238,6 +255,22 @@ DWORD db_save(svc *s)
         else
             RegDeleteValueW(k, L"FailureActions");
     }
+    RegCloseKey(k);
+    return (DWORD)r;
+}
+
+DWORD db_save_sd(svc *s)
+{
+    HKEY k;
+    wchar_t path[NAME_MAX_UNITS + 64];
+    _snwprintf(path, NAME_MAX_UNITS + 64, L"%ls\\%ls\\Security", SERVICES_KEY, s->name);
+    path[NAME_MAX_UNITS + 63] = 0;
+    LONG r = RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &k,
+                             NULL);
+    if (r)
+        return (DWORD)r;
+    r = s->sd ? RegSetValueExW(k, L"Security", 0, REG_BINARY, s->sd, s->sd_size)
+              : (RegDeleteValueW(k, L"Security"), 0);
     RegCloseKey(k);
     return (DWORD)r;
 }

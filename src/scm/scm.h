@@ -100,6 +100,9 @@ svc *db_find_display(const wchar_t *display);
 /* Creates the record and its key; ERROR_* */
 DWORD db_create(const scm_msg *m, svc **out);
 DWORD db_save(svc *s);
+/* The security descriptor of s into Services\<name>\Security, value
+ * Security (REG_BINARY, self-relative: as Windows). */
+DWORD db_save_sd(svc *s);
 /* Removes a record marked for delete once it is stopped with no handles. */
 void db_reap(svc *s);
 

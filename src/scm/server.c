@@ -4,6 +4,7 @@
 #include "scm.h"
 #include "client.h"
 
+#include <sddl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -32,7 +33,75 @@ static DWORD map_access(DWORD a, int is_scm)
         a |= is_scm ? (STANDARD_RIGHTS_EXECUTE | SC_MANAGER_CONNECT | SC_MANAGER_LOCK)
                     : (STANDARD_RIGHTS_EXECUTE | SERVICE_START | SERVICE_STOP |
                        SERVICE_PAUSE_CONTINUE | SERVICE_USER_DEFINED_CONTROL);
-    return a & (all | STANDARD_RIGHTS_ALL);
+    return a & (all | STANDARD_RIGHTS_ALL | ACCESS_SYSTEM_SECURITY);
+}
+
+/* --- service security descriptors (Query/SetServiceObjectSecurity) ---------- */
+/* What CreateService gives a service on Windows: SYSTEM and the
+ * administrators full control, interactive and service users read. */
+#define DEFAULT_SVC_SDDL                                                                \
+    L"O:SYG:SYD:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)"    \
+    L"(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)"                                    \
+    L"S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)"
+#define SD_PARTS (OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION |            \
+                  DACL_SECURITY_INFORMATION | SACL_SECURITY_INFORMATION)
+
+/* A self-relative SD (malloc) made of, for each part, new's when its bit is
+ * in info, else old's (old NULL: left out). */
+static uint8_t *sd_compose(const void *old, const void *new_, DWORD info, DWORD *size)
+{
+    SECURITY_DESCRIPTOR abs;
+    if (!InitializeSecurityDescriptor(&abs, SECURITY_DESCRIPTOR_REVISION))
+        return NULL;
+    PSID sid;
+    PACL acl;
+    BOOL def, present;
+    SECURITY_DESCRIPTOR_CONTROL ctl = 0, keep = 0;
+    DWORD rev;
+    const void *src = (info & OWNER_SECURITY_INFORMATION) ? new_ : old;
+    if (src && GetSecurityDescriptorOwner((PSECURITY_DESCRIPTOR)src, &sid, &def) && sid)
+        SetSecurityDescriptorOwner(&abs, sid, def);
+    src = (info & GROUP_SECURITY_INFORMATION) ? new_ : old;
+    if (src && GetSecurityDescriptorGroup((PSECURITY_DESCRIPTOR)src, &sid, &def) && sid)
+        SetSecurityDescriptorGroup(&abs, sid, def);
+    src = (info & DACL_SECURITY_INFORMATION) ? new_ : old;
+    if (src && GetSecurityDescriptorDacl((PSECURITY_DESCRIPTOR)src, &present, &acl, &def) &&
+        present) {
+        SetSecurityDescriptorDacl(&abs, TRUE, acl, def);
+        if (GetSecurityDescriptorControl((PSECURITY_DESCRIPTOR)src, &ctl, &rev))
+            keep |= ctl & (SE_DACL_PROTECTED | SE_DACL_AUTO_INHERITED | SE_DACL_AUTO_INHERIT_REQ);
+    }
+    src = (info & SACL_SECURITY_INFORMATION) ? new_ : old;
+    if (src && GetSecurityDescriptorSacl((PSECURITY_DESCRIPTOR)src, &present, &acl, &def) &&
+        present) {
+        SetSecurityDescriptorSacl(&abs, TRUE, acl, def);
+        if (GetSecurityDescriptorControl((PSECURITY_DESCRIPTOR)src, &ctl, &rev))
+            keep |= ctl & (SE_SACL_PROTECTED | SE_SACL_AUTO_INHERITED | SE_SACL_AUTO_INHERIT_REQ);
+    }
+    if (keep)
+        SetSecurityDescriptorControl(&abs, keep, keep);
+    DWORD n = 0;
+    MakeSelfRelativeSD(&abs, NULL, &n);
+    uint8_t *out = n ? malloc(n) : NULL;
+    if (out && !MakeSelfRelativeSD(&abs, out, &n)) {
+        free(out);
+        out = NULL;
+    }
+    *size = n;
+    return out;
+}
+
+/* s's SD: its own, or the default (LocalFree'd by the caller when *dflt). */
+static const void *sd_of(svc *s, PSECURITY_DESCRIPTOR *dflt)
+{
+    *dflt = NULL;
+    if (s->sd)
+        return s->sd;
+    ULONG n;
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(DEFAULT_SVC_SDDL, SDDL_REVISION_1,
+                                                              dflt, &n))
+        *dflt = NULL;
+    return *dflt;
 }
 
 static int valid_name(const uint16_t *n)
@@ -280,6 +349,7 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             return;
         }
         handle_close(m->handle);
+        WakeAllConditionVariable(&g_changed); /* a WAIT on this handle ends */
         REPLY(0);
         return;
     case SCM_OP_DELETE:
@@ -289,6 +359,7 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             return;
         }
         s->marked_delete = 1;
+        WakeAllConditionVariable(&g_changed); /* SERVICE_NOTIFY_DELETE_PENDING */
         REPLY(0);
         return;
     case SCM_OP_START: {
@@ -549,6 +620,13 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
                 err = 0;
                 break;
             }
+            svc *now = NULL;
+            DWORD acc2;
+            int scm2;
+            if (handle_get(m->handle, &now, &acc2, &scm2) || now != s) {
+                err = ERROR_INVALID_HANDLE; /* closed meanwhile (CloseServiceHandle) */
+                break;
+            }
             DWORD spent = GetTickCount() - begin;
             if (spent >= 60000) {
                 err = ERROR_TIMEOUT;
@@ -590,6 +668,61 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         scm_put_str(w, SCM_F_NAME, (const uint16_t *)(g_dblock ? L".\\LocalSystem" : L""));
         scm_put_u32(w, SCM_F_EXITCODE, g_dblock ? (GetTickCount() - g_dblock_since) / 1000 : 0);
         return;
+    case SCM_OP_QUERY_SD:
+    case SCM_OP_SET_SD: {
+        DWORD info = m->flags, set = m->op == SCM_OP_SET_SD;
+        if (!have || is_scm) {
+            REPLY(ERROR_INVALID_HANDLE);
+            return;
+        }
+        if (!info || (info & ~(DWORD)SD_PARTS) || (set && (!m->sd || !IsValidSecurityDescriptor(
+                                                              (PSECURITY_DESCRIPTOR)m->sd) ||
+                                                          GetSecurityDescriptorLength(
+                                                              (PSECURITY_DESCRIPTOR)m->sd) >
+                                                              m->sd_size))) {
+            REPLY(ERROR_INVALID_PARAMETER);
+            return;
+        }
+        DWORD need = 0;
+        if (info & SACL_SECURITY_INFORMATION)
+            need |= ACCESS_SYSTEM_SECURITY;
+        if (!set && (info & ~(DWORD)SACL_SECURITY_INFORMATION))
+            need |= READ_CONTROL;
+        if (set && (info & DACL_SECURITY_INFORMATION))
+            need |= WRITE_DAC;
+        if (set && (info & (OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION)))
+            need |= WRITE_OWNER;
+        if ((access & need) != need) {
+            REPLY(ERROR_ACCESS_DENIED);
+            return;
+        }
+        if (set && s->marked_delete) {
+            REPLY(ERROR_SERVICE_MARKED_FOR_DELETE);
+            return;
+        }
+        PSECURITY_DESCRIPTOR dflt;
+        const void *cur = sd_of(s, &dflt);
+        DWORD n = 0;
+        uint8_t *sd = set ? sd_compose(cur, m->sd, info, &n) : sd_compose(NULL, cur, info, &n);
+        if (dflt)
+            LocalFree(dflt);
+        if (!sd || n > SCM_MAX_SD) {
+            free(sd);
+            REPLY(sd ? ERROR_INVALID_PARAMETER : ERROR_NOT_ENOUGH_MEMORY);
+            return;
+        }
+        if (set) {
+            free(s->sd);
+            s->sd = sd;
+            s->sd_size = n;
+            REPLY(db_save_sd(s));
+        } else {
+            REPLY(0);
+            scm_put_bytes(w, SCM_F_SD, sd, n);
+            free(sd);
+        }
+        return;
+    }
     default:
         REPLY(ERROR_INVALID_FUNCTION);
         return;

@@ -225,6 +225,47 @@ int main(void)
     copy[SCM_HEADER + 12] = 3; /* count 3 in a field sized for 2 */
     CHECK_EQ_INT(scm_decode(copy, n, &m), -1);
 
+    unit_ctx = "security descriptors, wait, lock";
+    /* SET_SD: handle, flags (SECURITY_INFORMATION), the descriptor's bytes. */
+    static const uint8_t sd[20] = { 1, 0, 4, 0x80 };
+    scm_begin(&w, copy, sizeof copy, SCM_OP_SET_SD, 0);
+    scm_put_u32(&w, SCM_F_HANDLE, 7);
+    scm_put_u32(&w, SCM_F_FLAGS, 4 /* DACL_SECURITY_INFORMATION */);
+    scm_put_bytes(&w, SCM_F_SD, sd, sizeof sd);
+    n = scm_end(&w);
+    CHECK(n > 0);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), 0);
+    CHECK_EQ_INT(m.op, SCM_OP_SET_SD);
+    CHECK_EQ_INT(m.flags, 4);
+    CHECK_EQ_INT(m.sd_size, sizeof sd);
+    CHECK(m.sd && memcmp(m.sd, sd, sizeof sd) == 0);
+    /* An oversized descriptor is refused. */
+    static uint8_t big[SCM_MAX_SD + 4];
+    uint8_t *huge = malloc(SCM_MAX_SD + 64);
+    CHECK(huge != NULL);
+    if (huge) {
+        scm_begin(&w, huge, SCM_MAX_SD + 64, SCM_OP_SET_SD, 0);
+        scm_put_bytes(&w, SCM_F_SD, big, sizeof big);
+        n = scm_end(&w);
+        CHECK(n > 0);
+        CHECK_EQ_INT(scm_decode(huge, n, &m), -1);
+        free(huge);
+    }
+    /* WAIT's reply: status, seq, state; QUERY_SD and the lock ops are new numbers. */
+    scm_status st = { 0x10, 4, 1, 0, 0, 0, 0, 1234, 0 };
+    scm_begin(&w, copy, sizeof copy, SCM_OP_WAIT, 0);
+    scm_put_status(&w, &st);
+    scm_put_u32(&w, SCM_F_SEQ, 41);
+    scm_put_u32(&w, SCM_F_STATE, 0x200);
+    n = scm_end(&w);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), 0);
+    CHECK_EQ_INT(m.status.state, 4);
+    CHECK_EQ_INT(m.status.pid, 1234);
+    CHECK_EQ_INT(m.seq, 41);
+    CHECK_EQ_INT(m.state, 0x200);
+    CHECK(SCM_OP_LOCK_STATUS < SCM_OP_QUERY_SD && SCM_OP_QUERY_SD < SCM_OP_SET_SD &&
+          SCM_OP_SET_SD < SCM_OP_MAX);
+
     unit_ctx = "names";
     uint16_t a[16], b[16];
     w16(a, "Svc_Basic");

@@ -2,6 +2,9 @@
  *   svc_client query NAME     prints "query NAME: STATE exit=W/S" or
  *                             "query NAME: error N" (OpenService's error)
  *   svc_client control NAME N  sends control N ("control NAME: state S")
+ *   svc_client notify NAME    NotifyServiceStatusChangeW(RUNNING), then waits
+ *                             alertably (SleepEx) up to 30 s for the callback:
+ *                             "notify NAME: registered", then its status
  *   svc_client failure NAME   prints the failure actions ("reset R actions T/D...")
  *   svc_client setfailure NAME RESET T/D...  sets them (ChangeServiceConfig2W)
  *   svc_client checks BINDIR  the API's behaviour and error codes against
@@ -11,6 +14,7 @@
  * Every service it creates is deleted at the end. */
 #include <windows.h>
 #include <winsvc.h>
+#include <sddl.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -33,6 +37,32 @@ static int passed, failed;
     } while (0)
 
 static SC_HANDLE scm;
+
+/* NotifyServiceStatusChange: the callback (an APC on the caller's thread). */
+static volatile LONG notified;
+static SERVICE_NOTIFYW last_note;
+static DWORD note_thread;
+static void CALLBACK on_notify(void *p)
+{
+    last_note = *(SERVICE_NOTIFYW *)p;
+    note_thread = GetCurrentThreadId();
+    InterlockedIncrement(&notified);
+}
+
+static void note_init(SERVICE_NOTIFYW *n)
+{
+    memset(n, 0, sizeof *n);
+    n->dwVersion = SERVICE_NOTIFY_STATUS_CHANGE;
+    n->pfnNotifyCallback = on_notify;
+}
+
+/* Alertable waits until a notification arrived (or ms passed). */
+static int wait_note(LONG before, DWORD ms)
+{
+    for (DWORD t = 0; t < ms && notified == before; t += 100)
+        SleepEx(100, TRUE);
+    return notified != before;
+}
 static wchar_t bindir[MAX_PATH];
 
 static SC_HANDLE create(const wchar_t *name, const wchar_t *mode, DWORD start,
@@ -121,6 +151,50 @@ static int checks(void)
     DWORD cch = 300;
     CHECK("GetServiceKeyName from the display name",
           GetServiceKeyNameW(scm, L"Plume test A", key, &cch) && !wcscmp(key, L"t_a"));
+    char akey[300];
+    cch = 300;
+    CHECK("GetServiceKeyNameA", GetServiceKeyNameA(scm, "Plume test A", akey, &cch) &&
+                                !strcmp(akey, "t_a") && cch == 3);
+    cch = 300;
+    CHECK("GetServiceDisplayNameA", GetServiceDisplayNameA(scm, "t_a", akey, &cch) &&
+                                    !strcmp(akey, "Plume test A") && cch == 12);
+    cch = 5;
+    ERR("GetServiceDisplayNameA with a small buffer",
+        GetServiceDisplayNameA(scm, "t_a", akey, &cch), ERROR_INSUFFICIENT_BUFFER);
+    CHECK("... tells the length", cch == 12);
+    ERR("GetServiceKeyNameA of an unknown display name",
+        GetServiceKeyNameA(scm, "no such display", akey, &cch), ERROR_SERVICE_DOES_NOT_EXIST);
+
+    /* NotifyServiceStatusChange: an APC to this thread, run in an alertable wait. */
+    SERVICE_NOTIFYW n1, n2, n3;
+    note_init(&n1);
+    note_init(&n2);
+    note_init(&n3);
+    LONG before = notified;
+    CHECK("NotifyServiceStatusChange (STOPPED) on a stopped service",
+          NotifyServiceStatusChangeW(a, SERVICE_NOTIFY_STOPPED, &n1) == ERROR_SUCCESS);
+    Sleep(500);
+    CHECK("no callback outside an alertable wait", notified == before);
+    CHECK("the callback runs in SleepEx(alertable), on this thread",
+          wait_note(before, 3000) && note_thread == GetCurrentThreadId());
+    CHECK("... with STOPPED, triggered STOPPED, status 0",
+          last_note.dwNotificationStatus == 0 &&
+          last_note.ServiceStatus.dwCurrentState == SERVICE_STOPPED &&
+          last_note.dwNotificationTriggered == SERVICE_NOTIFY_STOPPED);
+    ERR("NotifyServiceStatusChange on a bad handle",
+        (SetLastError(NotifyServiceStatusChangeW((SC_HANDLE)(ULONG_PTR)0x1234, SERVICE_NOTIFY_RUNNING,
+                                                  &n2)), FALSE), ERROR_INVALID_HANDLE);
+    SC_HANDLE aq = OpenServiceW(scm, L"t_a", SERVICE_QUERY_STATUS);
+    SC_HANDLE ac = OpenServiceW(scm, L"t_a", SERVICE_QUERY_STATUS);
+    before = notified;
+    CHECK("NotifyServiceStatusChange (RUNNING) while stopped",
+          aq && NotifyServiceStatusChangeW(aq, SERVICE_NOTIFY_RUNNING, &n2) == ERROR_SUCCESS);
+    CHECK("a second request on that handle: ERROR_ALREADY_REGISTERED",
+          NotifyServiceStatusChangeW(aq, SERVICE_NOTIFY_STOPPED, &n3) == ERROR_ALREADY_REGISTERED);
+    CHECK("another one on a handle then closed",
+          ac && NotifyServiceStatusChangeW(ac, SERVICE_NOTIFY_RUNNING, &n3) == ERROR_SUCCESS &&
+          CloseServiceHandle(ac));
+    CHECK("no notification while it stays stopped", !wait_note(before, 700));
 
     /* Start, status, controls. */
     SERVICE_STATUS st;
@@ -132,6 +206,13 @@ static int checks(void)
     ERR("StartService of a started service", StartServiceW(a, 0, NULL),
         ERROR_SERVICE_ALREADY_RUNNING);
     CHECK("t_a reaches RUNNING", wait_for(a, SERVICE_RUNNING, 5000));
+    CHECK("the RUNNING notification arrives once", wait_note(before, 5000) &&
+          (SleepEx(500, TRUE), notified == before + 1) &&
+          last_note.ServiceStatus.dwCurrentState == SERVICE_RUNNING &&
+          last_note.dwNotificationTriggered == SERVICE_NOTIFY_RUNNING &&
+          last_note.ServiceStatus.dwProcessId != 0);
+    if (aq)
+        CloseServiceHandle(aq);
     CHECK("QueryServiceStatusEx gives its pid", state_of(a, &sp) && sp.dwProcessId != 0);
     ERR("QueryServiceStatusEx with a small buffer",
         QueryServiceStatusEx(a, SC_STATUS_PROCESS_INFO, buf, 8, &need), ERROR_INSUFFICIENT_BUFFER);
@@ -170,6 +251,44 @@ static int checks(void)
     BOOL en = EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buf,
                                     sizeof buf, &need, &nret, &resume, NULL);
     CHECK("EnumServicesStatusEx lists the 3 running ones", en && nret == 3);
+    ENUM_SERVICE_STATUS_PROCESSA *ea = (ENUM_SERVICE_STATUS_PROCESSA *)buf;
+    en = EnumServicesStatusExA(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buf,
+                               sizeof buf, &need, &nret, &resume, NULL);
+    CHECK("EnumServicesStatusExA: t_a, t_b, t_c with their pids",
+          en && nret == 3 && !strcmp(ea[0].lpServiceName, "t_a") &&
+          !strcmp(ea[0].lpDisplayName, "Plume test A") && !strcmp(ea[2].lpServiceName, "t_c") &&
+          ea[1].ServiceStatusProcess.dwProcessId != 0);
+    ENUM_SERVICE_STATUSA *es = (ENUM_SERVICE_STATUSA *)buf;
+    en = EnumServicesStatusA(scm, SERVICE_WIN32, SERVICE_ACTIVE, es, sizeof buf, &need, &nret,
+                             &resume);
+    CHECK("EnumServicesStatusA", en && nret == 3 && !strcmp(es[1].lpServiceName, "t_b") &&
+                                 es[1].ServiceStatus.dwCurrentState == SERVICE_RUNNING);
+    ERR("EnumServicesStatusA with a small buffer",
+        EnumServicesStatusA(scm, SERVICE_WIN32, SERVICE_ACTIVE, es, 60, &need, &nret, &resume),
+        ERROR_MORE_DATA);
+    resume = 0;
+    CHECK("EnumDependentServicesA of t_a: t_c then t_b",
+          EnumDependentServicesA(a, SERVICE_ACTIVE, es, sizeof buf, &need, &nret) &&
+          nret == 2 && !strcmp(es[0].lpServiceName, "t_c") && !strcmp(es[1].lpServiceName, "t_b"));
+    /* (Wine 8's advapi32 has no ControlServiceEx: sechost's, as advapi32 forwards on Windows.) */
+    typedef BOOL(WINAPI *ctl_ex_fn)(SC_HANDLE, DWORD, DWORD, PVOID);
+    HMODULE sechost = LoadLibraryW(L"sechost.dll");
+    ctl_ex_fn ctl_ex_w = (ctl_ex_fn)(void *)GetProcAddress(sechost, "ControlServiceExW");
+    ctl_ex_fn ctl_ex_a = (ctl_ex_fn)(void *)GetProcAddress(sechost, "ControlServiceExA");
+    CHECK("(sechost's ControlServiceExW/A)", ctl_ex_w && ctl_ex_a);
+    SERVICE_CONTROL_STATUS_REASON_PARAMSW rp;
+    memset(&rp, 0, sizeof rp);
+    rp.dwReason = SERVICE_STOP_REASON_FLAG_PLANNED | SERVICE_STOP_REASON_MAJOR_APPLICATION |
+                  SERVICE_STOP_REASON_MINOR_MAINTENANCE;
+    CHECK("ControlServiceExW (interrogate): the status with the pid",
+          ctl_ex_w && ctl_ex_w(c, SERVICE_CONTROL_INTERROGATE, SERVICE_CONTROL_STATUS_REASON_INFO,
+                               &rp) && rp.ServiceStatus.dwCurrentState == SERVICE_RUNNING &&
+          rp.ServiceStatus.dwProcessId != 0);
+    ERR("ControlServiceExW with an unknown level",
+        ctl_ex_w && ctl_ex_w(c, SERVICE_CONTROL_INTERROGATE, 7, &rp), ERROR_INVALID_LEVEL);
+    ERR("ControlServiceExA: stop t_a while its dependents run",
+        ctl_ex_a && ctl_ex_a(a, SERVICE_CONTROL_STOP, SERVICE_CONTROL_STATUS_REASON_INFO, &rp),
+        ERROR_DEPENDENT_SERVICES_RUNNING);
     ERR("EnumServicesStatusEx with a small buffer",
         EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_STATE_ALL, buf,
                               100, &need, &nret, &resume, NULL), ERROR_MORE_DATA);
@@ -217,6 +336,91 @@ static int checks(void)
     CHECK("with ERROR_PROCESS_ABORTED", sp.dwWin32ExitCode == ERROR_PROCESS_ABORTED);
     CHECK("it can start again", StartServiceW(cr, 0, NULL) && wait_for(cr, SERVICE_RUNNING, 3000));
 
+    /* The database lock. */
+    BYTE lb[512];
+    QUERY_SERVICE_LOCK_STATUSW *ls = (QUERY_SERVICE_LOCK_STATUSW *)lb;
+    CHECK("QueryServiceLockStatus: unlocked",
+          QueryServiceLockStatusW(scm, ls, sizeof lb, &need) && !ls->fIsLocked);
+    SC_LOCK lk = LockServiceDatabase(scm);
+    CHECK("LockServiceDatabase", lk != NULL);
+    ERR("LockServiceDatabase twice", LockServiceDatabase(scm), ERROR_SERVICE_DATABASE_LOCKED);
+    ERR("StartService while the database is locked", StartServiceW(dn, 0, NULL),
+        ERROR_SERVICE_DATABASE_LOCKED);
+    ERR("QueryServiceLockStatus with a small buffer",
+        QueryServiceLockStatusW(scm, ls, sizeof *ls, &need), ERROR_INSUFFICIENT_BUFFER);
+    CHECK("... tells the size", need > sizeof *ls);
+    CHECK("QueryServiceLockStatus: locked, with an owner",
+          QueryServiceLockStatusW(scm, ls, sizeof lb, &need) && ls->fIsLocked &&
+          ls->lpLockOwner && ls->lpLockOwner[0]);
+    QUERY_SERVICE_LOCK_STATUSA *lsa = (QUERY_SERVICE_LOCK_STATUSA *)lb;
+    CHECK("QueryServiceLockStatusA: locked",
+          QueryServiceLockStatusA(scm, lsa, sizeof lb, &need) && lsa->fIsLocked &&
+          lsa->lpLockOwner && lsa->lpLockOwner[0]);
+    ERR("LockServiceDatabase with a service handle", LockServiceDatabase(dn), ERROR_INVALID_HANDLE);
+    CHECK("UnlockServiceDatabase", UnlockServiceDatabase(lk));
+    ERR("UnlockServiceDatabase twice", UnlockServiceDatabase(lk), ERROR_INVALID_SERVICE_LOCK);
+    CHECK("unlocked again", QueryServiceLockStatusW(scm, ls, sizeof lb, &need) && !ls->fIsLocked);
+
+    /* Security descriptors: the default, set, returned as configured. */
+    BYTE sdb[1024];
+    wchar_t *sddl = NULL;
+    need = 0;
+    ERR("QueryServiceObjectSecurity with no buffer",
+        QueryServiceObjectSecurity(cr, DACL_SECURITY_INFORMATION, NULL, 0, &need),
+        ERROR_INSUFFICIENT_BUFFER);
+    CHECK("... tells the size", need > 20 && need <= sizeof sdb);
+    CHECK("the default: owner SYSTEM, a DACL",
+          QueryServiceObjectSecurity(cr, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                                     sdb, sizeof sdb, &need) &&
+          ConvertSecurityDescriptorToStringSecurityDescriptorW(
+              sdb, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+              &sddl, NULL) && wcsstr(sddl, L"O:SY") && wcsstr(sddl, L"D:"));
+    if (sddl)
+        LocalFree(sddl);
+    PSECURITY_DESCRIPTOR nsd = NULL;
+    ULONG nsd_size = 0;
+    CHECK("(a descriptor from SDDL)",
+          ConvertStringSecurityDescriptorToSecurityDescriptorW(
+              L"D:(A;;CCLCSWRPWPDTLOCRRC;;;WD)", SDDL_REVISION_1, &nsd, &nsd_size) && nsd);
+    CHECK("SetServiceObjectSecurity (DACL)",
+          nsd && SetServiceObjectSecurity(cr, DACL_SECURITY_INFORMATION, nsd));
+    sddl = NULL;
+    CHECK("the DACL comes back as set",
+          QueryServiceObjectSecurity(cr, DACL_SECURITY_INFORMATION, sdb, sizeof sdb, &need) &&
+          ConvertSecurityDescriptorToStringSecurityDescriptorW(
+              sdb, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &sddl, NULL) &&
+          !wcscmp(sddl, L"D:(A;;CCLCSWRPWPDTLOCRRC;;;WD)"));
+    if (sddl)
+        printf("     DACL: %ls\n", sddl), LocalFree(sddl);
+    sddl = NULL;
+    CHECK("the owner is kept",
+          QueryServiceObjectSecurity(cr, OWNER_SECURITY_INFORMATION, sdb, sizeof sdb, &need) &&
+          ConvertSecurityDescriptorToStringSecurityDescriptorW(
+              sdb, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION, &sddl, NULL) &&
+          !wcscmp(sddl, L"O:SY"));
+    if (sddl)
+        LocalFree(sddl);
+    HKEY sk;
+    CHECK("stored in the registry (Services\\t_crash\\Security)",
+          RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\t_crash\\Security",
+                        0, KEY_READ, &sk) == 0 &&
+          RegQueryValueExW(sk, L"Security", NULL, NULL, NULL, &need) == 0 && need > 20 &&
+          (RegCloseKey(sk), 1));
+    SC_HANDLE cq = OpenServiceW(scm, L"t_crash", SERVICE_QUERY_STATUS);
+    ERR("QueryServiceObjectSecurity without READ_CONTROL",
+        QueryServiceObjectSecurity(cq, DACL_SECURITY_INFORMATION, sdb, sizeof sdb, &need),
+        ERROR_ACCESS_DENIED);
+    ERR("SetServiceObjectSecurity without WRITE_DAC",
+        SetServiceObjectSecurity(cq, DACL_SECURITY_INFORMATION, nsd), ERROR_ACCESS_DENIED);
+    ERR("SetServiceObjectSecurity with no descriptor",
+        SetServiceObjectSecurity(cr, DACL_SECURITY_INFORMATION, NULL), ERROR_INVALID_PARAMETER);
+    ERR("QueryServiceObjectSecurity of nothing",
+        QueryServiceObjectSecurity(cr, 0, sdb, sizeof sdb, &need), ERROR_INVALID_PARAMETER);
+    if (cq)
+        CloseServiceHandle(cq);
+    if (nsd)
+        LocalFree(nsd);
+
     /* Delete. */
     CHECK("DeleteService t_dis", DeleteService(dis));
     ERR("DeleteService twice", DeleteService(dis), ERROR_SERVICE_MARKED_FOR_DELETE);
@@ -260,6 +464,31 @@ int wmain(int argc, wchar_t **argv)
         printf("query %ls: state %lu exit=%lu/%lu\n", argv[2], st.dwCurrentState,
                st.dwWin32ExitCode, st.dwServiceSpecificExitCode);
         CloseServiceHandle(s);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"notify")) {
+        /* notify NAME: waits alertably (up to 30 s) for NAME to be RUNNING. */
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_QUERY_STATUS);
+        SERVICE_NOTIFYW nb;
+        note_init(&nb);
+        DWORD e = s ? NotifyServiceStatusChangeW(s, SERVICE_NOTIFY_RUNNING, &nb) : GetLastError();
+        if (e) {
+            printf("notify %ls: error %lu\n", argv[2], e);
+            return 1;
+        }
+        printf("notify %ls: registered\n", argv[2]);
+        DWORD t0 = GetTickCount();
+        while (!notified && GetTickCount() - t0 < 30000)
+            SleepEx(30000, TRUE);
+        if (!notified) {
+            printf("notify %ls: timeout\n", argv[2]);
+            return 1;
+        }
+        printf("notify %ls: status %lu state %lu triggered %lu pid %s same thread %s\n",
+               argv[2], last_note.dwNotificationStatus, last_note.ServiceStatus.dwCurrentState,
+               last_note.dwNotificationTriggered,
+               last_note.ServiceStatus.dwProcessId ? "yes" : "no",
+               note_thread == GetCurrentThreadId() ? "yes" : "no");
         return 0;
     }
     if (!wcscmp(argv[1], L"control") && argc > 3) {
