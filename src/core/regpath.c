@@ -341,3 +341,100 @@ size_t regname_merge(regname *priv, size_t np, regname *host, size_t nh, regname
     }
     return k;
 }
+
+/* --- reserved names -------------------------------------------------------------- */
+
+static const uint16_t TMP_PREFIX[REGPATH_TMP_PREFIX_LEN] = {
+    0xffff, 'p', 'l', 'u', 'm', 'e', '-', 'c', 'o', 'p', 'y', '.'
+};
+
+int regpath_is_tmp(const uint16_t *c, size_t n)
+{
+    if (n < REGPATH_TMP_PREFIX_LEN)
+        return 0;
+    for (size_t i = 0; i < REGPATH_TMP_PREFIX_LEN; i++) {
+        uint16_t x = regpath_fold(c[i]), y = regpath_fold(TMP_PREFIX[i]);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+int regpath_has_tmp(const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        while (i < n && v[i] == BS)
+            i++;
+        size_t s = i;
+        while (i < n && v[i] != BS)
+            i++;
+        if (regpath_is_tmp(v + s, i - s))
+            return 1;
+    }
+    return 0;
+}
+
+static size_t put_hex(uint32_t x, uint16_t *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    int started = 0;
+    for (int sh = 28; sh >= 0; sh -= 4) {
+        unsigned d = (x >> sh) & 15u;
+        if (d || started || sh == 0) {
+            out[n++] = (uint16_t)hex[d];
+            started = 1;
+        }
+    }
+    return n;
+}
+
+size_t regpath_tmp_name(uint32_t pid, uint32_t tid, uint16_t *out, size_t cap)
+{
+    uint16_t b[REGPATH_TMP_MAX];
+    size_t n = 0;
+    for (; n < REGPATH_TMP_PREFIX_LEN; n++)
+        b[n] = TMP_PREFIX[n];
+    n += put_hex(pid, b + n);
+    b[n++] = '.';
+    n += put_hex(tid, b + n);
+    if (n > cap)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = b[i];
+    return n;
+}
+
+/* Lower-case hex digits c[0..n), 1..8 of them, no leading zero but "0". */
+static int get_hex(const uint16_t *c, size_t n, uint32_t *x)
+{
+    if (n == 0 || n > 8 || (n > 1 && c[0] == '0'))
+        return 0;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d;
+        if (c[i] >= '0' && c[i] <= '9')
+            d = (unsigned)(c[i] - '0');
+        else if (c[i] >= 'a' && c[i] <= 'f')
+            d = (unsigned)(c[i] - 'a' + 10);
+        else
+            return 0;
+        v = (v << 4) | d;
+    }
+    *x = v;
+    return 1;
+}
+
+int regpath_tmp_owner(const uint16_t *c, size_t n, uint32_t *pid)
+{
+    if (!regpath_is_tmp(c, n))
+        return 0;
+    size_t s = REGPATH_TMP_PREFIX_LEN, dot = s;
+    while (dot < n && c[dot] != '.')
+        dot++;
+    uint32_t p, t;
+    if (dot >= n || !get_hex(c + s, dot - s, &p) || !get_hex(c + dot + 1, n - dot - 1, &t))
+        return 0;
+    *pid = p;
+    return 1;
+}

@@ -90,6 +90,34 @@ size_t regpath_leaf_off(const uint16_t *v, size_t n);
 /* Case-insensitive 64-bit hash of a name (FNV-1a over folded units). */
 uint64_t regpath_hash(const uint16_t *v, size_t n);
 
+/* --- reserved names: copy-up temporaries (docs/ns-reg.md) ------------------------
+
+ * Copy-up fills a private key under a temporary sibling name and renames it
+ * into place, so a private key never exists with only part of its values.
+ * A key name (one component) starting with U+FFFF "plume-copy."
+ * (case-insensitively) is reserved: hidden from the VM everywhere (host or
+ * private), never opened or created for it, skipped by diff and commit.
+ * regpath_tmp_name makes U+FFFF "plume-copy.<pid>.<tid>" (lower-case hex).
+ * U+FFFF makes it sort after every other name: Wine 8's NtRenameKey
+ * overwrites the next sibling when a key moves exactly one place up the
+ * sorted list, so the rename must only ever move the key down. */
+#define REGPATH_TMP_PREFIX_LEN 12
+#define REGPATH_TMP_MAX 32      /* units of a name regpath_tmp_name makes */
+
+/* Whether component c[0..n) is a reserved name. */
+int regpath_is_tmp(const uint16_t *c, size_t n);
+
+/* Whether any component of name v[0..n) is a reserved name. */
+int regpath_has_tmp(const uint16_t *v, size_t n);
+
+/* The temporary name of thread tid of process pid: its length (at most
+ * REGPATH_TMP_MAX), 0 when cap is too small. */
+size_t regpath_tmp_name(uint32_t pid, uint32_t tid, uint16_t *out, size_t cap);
+
+/* The owner of a temporary name of regpath_tmp_name's form: 1 and *pid, or
+ * 0 when c is not exactly of that form. */
+int regpath_tmp_owner(const uint16_t *c, size_t n, uint32_t *pid);
+
 /* --- merged listings --------------------------------------------------------- */
 
 /* A name in a listing: `src` says where it comes from (the caller's code). */

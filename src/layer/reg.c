@@ -42,6 +42,7 @@
 #define ST_BUFFER_OVERFLOW ((NTSTATUS)0x80000005L)
 #define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
 #define ST_INFO_LENGTH_MISMATCH ((NTSTATUS)0xC0000004L)
+#define ST_NAME_COLLISION ((NTSTATUS)0xC0000035L)
 
 #define KEY_BASIC 0
 #define KEY_FULL 2
@@ -274,6 +275,58 @@ static int has_mark(HANDLE h)
     return o_queryval(h, &u, 2, buf, sizeof buf, &ret) >= 0;
 }
 
+/* Whether the process that made a copy-up temporary is gone (then the
+ * temporary is stale: a killed copy-up). Unsure counts as alive. */
+static int owner_gone(uint32_t pid)
+{
+    if (pid == GetCurrentProcessId())
+        return 0;
+    HANDLE p = OpenProcess(SYNCHRONIZE, FALSE, pid);
+    if (!p)
+        return GetLastError() == ERROR_INVALID_PARAMETER;
+    int gone = WaitForSingleObject(p, 0) == WAIT_OBJECT_0;
+    close_h(p);
+    return gone;
+}
+
+/* Deletes h's subkey c[0..n), a reserved name, when it is a stale copy-up
+ * temporary. Returns 1 when it was deleted. */
+static int drop_stale(HANDLE h, const uint16_t *c, size_t n)
+{
+    uint32_t pid;
+    if (!regpath_tmp_owner(c, n, &pid) || !owner_gone(pid))
+        return 0;
+    UNICODE_STRING u;
+    OBJECT_ATTRIBUTES oa;
+    us_init(&u, c, n);
+    oa_init(&oa, &u, h, 0);
+    HANDLE k;
+    if (o_open(&k, DELETE, &oa) < 0)
+        return 0;
+    NTSTATUS st = o_delkey(k);
+    close_h(k);
+    return st >= 0;
+}
+
+/* Deletes the stale copy-up temporaries among h's subkeys: how many. */
+static int drop_stale_all(HANDLE h)
+{
+    int dropped = 0;
+    BYTE buf[sizeof(kbasic) + 512 + 16];
+    for (ULONG i = 0;; i++) {
+        ULONG ret;
+        if (o_enumkey(h, i, KEY_BASIC, buf, sizeof buf, &ret) < 0)
+            break;
+        kbasic *b = (kbasic *)buf;
+        if (regpath_is_tmp((uint16_t *)b->name, b->name_len / 2) &&
+            drop_stale(h, (uint16_t *)b->name, b->name_len / 2)) {
+            i--;    /* the next name moved to index i */
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
 static void walk(HANDLE h, uint16_t *v, size_t n, hset *s, int markers, int depth)
 {
     if (!markers || has_mark(h))
@@ -287,6 +340,12 @@ static void walk(HANDLE h, uint16_t *v, size_t n, hset *s, int markers, int dept
             break;
         kbasic *b = (kbasic *)buf;
         size_t cn = b->name_len / 2;
+        if (regpath_is_tmp((uint16_t *)b->name, cn)) {
+            /* A copy-up in progress (not a key yet), or a stale one. */
+            if (drop_stale(h, (uint16_t *)b->name, cn))
+                i--;
+            continue;
+        }
         if (n + 1 + cn > REGPATH_MAX)
             continue;
         v[n] = '\\';
@@ -433,6 +492,57 @@ static NTSTATUS copy_values(const uint16_t *v, size_t n, HANDLE to)
     return st;
 }
 
+/* Opens private key name[0..nn) under parent, or creates it complete with
+ * the values of host key v[0..vn): they are copied into a temporary sibling
+ * (a reserved name, regpath_tmp_name), which is then renamed into place. So
+ * the key never exists with only some of the values, whenever the process
+ * dies. If another process renamed its copy in first, ours is dropped and
+ * the key opened. *made: this call created the key. */
+static NTSTATUS create_copy(HANDLE parent, const uint16_t *name, size_t nn, const uint16_t *v,
+                            size_t vn, HANDLE *out, int *made)
+{
+    UNICODE_STRING u, tu;
+    OBJECT_ATTRIBUTES oa, toa;
+    us_init(&u, name, nn);
+    oa_init(&oa, &u, parent, 0);
+    *made = 0;
+    *out = NULL;
+    NTSTATUS st = o_open(out, KEY_ALL_ACCESS, &oa);
+    if (st >= 0 || (st != ST_NAME_NOT_FOUND && st != (NTSTATUS)0xC000003AL))
+        return st;
+    uint16_t tn[REGPATH_TMP_MAX];
+    size_t tl = regpath_tmp_name((uint32_t)GetCurrentProcessId(), (uint32_t)GetCurrentThreadId(),
+                                 tn, REGPATH_TMP_MAX);
+    us_init(&tu, tn, tl);
+    oa_init(&toa, &tu, parent, 0);
+    for (int tries = 0; tries < 3; tries++) {
+        HANDLE t;
+        ULONG disp = 0;
+        st = o_create(&t, KEY_ALL_ACCESS, &toa, 0, NULL, 0, &disp);
+        if (st < 0)
+            return st;
+        if (disp != REG_CREATED_NEW) {
+            /* Our name, left by a killed process that had our ids. */
+            o_delkey(t);
+            close_h(t);
+            st = ST_NAME_COLLISION;
+            continue;
+        }
+        st = copy_values(v, vn, t);
+        if (st >= 0 && (st = o_rename(t, &u)) >= 0) {
+            *out = t;
+            *made = 1;
+            return ST_OK;
+        }
+        o_delkey(t);
+        close_h(t);
+        if (o_open(out, KEY_ALL_ACCESS, &oa) >= 0)
+            return ST_OK;   /* another process's copy is in place */
+        *out = NULL;
+    }
+    return st < 0 ? st : ST_NAME_COLLISION;
+}
+
 /* Creates (or opens) every key of real name p[0..n) below its first
  * `known` units (an existing key), and returns the last one in *out
  * (KEY_ALL_ACCESS). When v is given, p is the private name of v and
@@ -451,30 +561,35 @@ static NTSTATUS make_path(const uint16_t *p, size_t n, size_t known, const uint1
         size_t s = i + 1, e = s;
         while (e < n && p[e] != '\\')
             e++;
-        UNICODE_STRING u;
-        OBJECT_ATTRIBUTES oa;
-        us_init(&u, p + s, e - s);
-        oa_init(&oa, &u, h, 0);
         HANDLE c;
-        ULONG disp = 0;
-        st = o_create(&c, KEY_ALL_ACCESS, &oa, 0, NULL, 0, &disp);
-        close_h(h);
-        if (st < 0)
-            return st;
-        h = c;
-        if (disp == REG_CREATED_NEW) {
-            made = 1;
-            if (v && e >= head) {
-                size_t vn = vrest + (e - head);
-                if (vis(v, vn, kind) == V_HOST) {
-                    st = copy_values(v, vn, h);
-                    if (st < 0) {
-                        o_delkey(h);
-                        close_h(h);
-                        return st;
-                    }
-                }
+        size_t vn = v ? vrest + (e - head) : 0;
+        if (v && e >= head && vis(v, vn, kind) == V_HOST) {
+            /* Stands for a host key: created complete, or not at all. */
+            int created = 0;
+            st = create_copy(h, p + s, e - s, v, vn, &c, &created);
+            close_h(h);
+            if (st < 0)
+                return st;
+            h = c;
+            if (created) {
+                made = 1;
                 changed(v, vn, &g_priv);
+            }
+        } else {
+            UNICODE_STRING u;
+            OBJECT_ATTRIBUTES oa;
+            us_init(&u, p + s, e - s);
+            oa_init(&oa, &u, h, 0);
+            ULONG disp = 0;
+            st = o_create(&c, KEY_ALL_ACCESS, &oa, 0, NULL, 0, &disp);
+            close_h(h);
+            if (st < 0)
+                return st;
+            h = c;
+            if (disp == REG_CREATED_NEW) {
+                made = 1;
+                if (v && e >= head)
+                    changed(v, vn, &g_priv);
             }
         }
         i = e;
@@ -862,6 +977,8 @@ static NTSTATUS list_subkeys(HANDLE h, int source, const uint16_t *v, size_t vn,
         }
         kbasic *b = (kbasic *)buf;
         size_t cn = b->name_len / 2;
+        if (regpath_is_tmp((uint16_t *)b->name, cn))
+            continue;   /* a copy-up temporary (or a host key of that name) */
         if (v) {
             /* Hidden: marked deleted, or Plume's own tree. */
             if (!full && !(full = zalloc((REGPATH_MAX + 1) * 2)))
@@ -1048,7 +1165,8 @@ static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_o
         }
         goto out;
     }
-    if (kind == RP_HIDDEN) {
+    if (kind == RP_HIDDEN || regpath_has_tmp(b.p, b.n)) {
+        /* Plume's tree, or a name reserved for copy-up temporaries. */
         st = create ? STATUS_ACCESS_DENIED : ST_NAME_NOT_FOUND;
         goto out;
     }
@@ -1310,6 +1428,15 @@ static NTSTATUS NTAPI hk_delete_key(HANDLE h)
             st = mark_deleted(r.v, r.n, r.kind);
         if (st >= 0 && (own || r.priv)) {
             st = o_delkey(t);
+            if (st < 0) {
+                /* Hidden subkeys? Stale copy-up temporaries go, then again. */
+                HANDLE pt;
+                if (open_private(&pt, KEY_ENUMERATE_SUB_KEYS, 0, r.v, r.n, r.kind, 0, 0) >= 0) {
+                    if (drop_stale_all(pt))
+                        st = o_delkey(t);
+                    close_h(pt);
+                }
+            }
             if (st >= 0)
                 changed(NULL, 0, NULL);
         }
@@ -1345,7 +1472,8 @@ static NTSTATUS NTAPI hk_rename_key(HANDLE h, PUNICODE_STRING name)
             } else {
                 int kind = regpath_resolve(r.v, leaf ? leaf - 1 : 0, (uint16_t *)name->Buffer,
                                            nn, b.p, b.cap, &b.n);
-                if (kind != r.kind || vis(b.p, b.n, kind) != V_HOST || host_has(b.p, b.n))
+                if (kind != r.kind || regpath_has_tmp(b.p, b.n) ||
+                    vis(b.p, b.n, kind) != V_HOST || host_has(b.p, b.n))
                     st = STATUS_ACCESS_DENIED;
                 else if ((st = o_rename(h, name)) >= 0) {
                     changed(NULL, 0, NULL);

@@ -19,6 +19,7 @@
 #include "vmstate.h"
 #include "vmjob.h"
 #include "jobname.h"
+#include "regpath.h"
 
 #include <sddl.h>
 #include <stdlib.h>
@@ -720,6 +721,8 @@ static void list_keys(flist *l, HKEY k, int src)
             continue;
         if (e != 0)
             break;
+        if (regpath_is_tmp((const uint16_t *)name, nl))
+            continue;   /* a registry copy-up's temporary: not a key (docs/ns-reg.md) */
         if (l->n == l->cap) {
             size_t nc = l->cap ? l->cap * 2 : 32;
             fent *nv = realloc(l->v, nc * sizeof *nv);

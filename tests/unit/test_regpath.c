@@ -154,6 +154,48 @@ static void test_misc(void)
     CHECK_EQ_INT(regpath_rest_off(W(v), L(v), RP_OTHER), L(v));
 }
 
+/* Reserved names of copy-up temporaries. */
+/* W(s), every '.' that starts a component (or s) being U+FFFF: a
+ * copy-up temporary's first unit. */
+static const uint16_t *TW(const char *s)
+{
+    uint16_t *b = (uint16_t *)W(s);
+    for (size_t i = 0; b[i]; i++)
+        if (b[i] == '.' && (i == 0 || b[i - 1] == '\\'))
+            b[i] = 0xffff;
+    return b;
+}
+
+static void test_tmp(void)
+{
+    unit_ctx = "tmp";
+    uint16_t t[REGPATH_TMP_MAX];
+    size_t n = regpath_tmp_name(0x1a4, 0xffffffffu, t, REGPATH_TMP_MAX);
+    CHECK(t[0] == 0xffff && eq(t + 1, n - 1, "plume-copy.1a4.ffffffff"));
+    CHECK_EQ_INT(regpath_tmp_name(0, 0, t, REGPATH_TMP_MAX), 15);
+    CHECK(t[0] == 0xffff && eq(t + 1, 14, "plume-copy.0.0"));
+    CHECK_EQ_INT(regpath_tmp_name(0x1a4, 0x20, t, 10), 0);
+    CHECK(regpath_tmp_name(0xffffffffu, 0xffffffffu, t, REGPATH_TMP_MAX) <= REGPATH_TMP_MAX);
+    uint32_t pid = 0;
+    CHECK(regpath_tmp_owner(TW(".plume-copy.1a4.20"), 18, &pid) && pid == 0x1a4);
+    CHECK(regpath_is_tmp(TW(".PLUME-COPY.x"), 13));
+    CHECK(regpath_is_tmp(TW(".plume-copy."), 12));
+    CHECK(!regpath_is_tmp(TW(".plume-copy"), 11));
+    CHECK(!regpath_is_tmp(W("x.plume-copy.1"), 14));
+    CHECK(!regpath_is_tmp(W(".plume-copy.1"), 13));     /* not U+FFFF */
+    CHECK(!regpath_tmp_owner(TW(".plume-copy.x.1"), 15, &pid));       /* reserved, not ours */
+    CHECK(!regpath_tmp_owner(TW(".plume-copy.1a4"), 15, &pid));
+    CHECK(!regpath_tmp_owner(TW(".plume-copy.1a4."), 16, &pid));
+    CHECK(!regpath_tmp_owner(TW(".plume-copy.01.1"), 16, &pid));
+    CHECK(!regpath_tmp_owner(TW(".plume-copy.1.1.1"), 17, &pid));
+    CHECK(!regpath_tmp_owner(TW(".plume-copy.123456789.1"), 23, &pid));
+    const char *v = "\\REGISTRY\\MACHINE\\Software\\.Plume-Copy.1.2\\X";
+    CHECK(regpath_has_tmp(TW(v), L(v)));
+    v = "\\REGISTRY\\MACHINE\\Software\\x.plume-copy.1.2\\.plume-copyX";
+    CHECK(!regpath_has_tmp(TW(v), L(v)));
+    CHECK(regpath_has_tmp(TW(".plume-copy.a"), 13));
+    CHECK(!regpath_has_tmp(W(""), 0));
+}
 
 static void test_merge(void)
 {
@@ -218,6 +260,9 @@ static void test_fuzz(void)
         if (regpath_private(in, n, RP_MACHINE, W("t.v"), 3, RT_KEYS, p, 200) > 200)
             bad++;
         regpath_leaf_off(in, n);
+        regpath_has_tmp(in, n);
+        uint32_t pid;
+        regpath_tmp_owner(in, n, &pid);
         free(o);
     }
     CHECK_EQ_INT(bad, 0);
@@ -228,6 +273,7 @@ int main(void)
     test_resolve();
     test_private();
     test_misc();
+    test_tmp();
     test_merge();
     test_fuzz();
     return UNIT_REPORT();
