@@ -2,7 +2,7 @@
 #include "cli.h"
 #include "store.h"
 #include "vmjob.h"
-#include "inject.h"
+#include "launch.h"
 #include "cmdline.h"
 
 #include <stdio.h>
@@ -26,41 +26,6 @@ static BOOL WINAPI ignore_ctrl(DWORD type)
 {
     (void)type;
     return TRUE; /* the program gets it and decides; we report its exit */
-}
-
-static void copy_w16(uint16_t *dst, const wchar_t *src, size_t cap)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < cap; i++)
-        dst[i] = (uint16_t)src[i];
-    dst[i] = 0;
-}
-
-/* The boot block for the first process of a run (children copy it). */
-static DWORD make_boot(const vm_info *vm, plume_boot *b)
-{
-    memset(b, 0, sizeof *b);
-    wchar_t w[PLUME_BOOT_PATH];
-    for (size_t i = 0; vm->name[i] && i + 1 < PLUME_BOOT_NAME; i++)
-        b->vm_name[i] = (unsigned char)vm->name[i];
-    copy_w16(b->vm_dir, vm->dir, PLUME_BOOT_PATH);
-    if (vm->cfg.has_ip) {
-        b->flags |= PLUME_BOOT_HAS_IP;
-        b->ip = vm->cfg.ip;
-    }
-    DWORD e = store_root(w, PLUME_BOOT_PATH);
-    if (e)
-        return e;
-    copy_w16(b->store_root, w, PLUME_BOOT_PATH);
-    DWORD n = GetModuleFileNameW(NULL, w, PLUME_BOOT_PATH);
-    if (n == 0 || n >= PLUME_BOOT_PATH - 32)
-        return ERROR_BAD_PATHNAME;
-    wchar_t *slash = wcsrchr(w, L'\\');
-    wcscpy(slash ? slash + 1 : w, L"plume_layer.dll");
-    if (GetFileAttributesW(w) == INVALID_FILE_ATTRIBUTES)
-        return ERROR_MOD_NOT_FOUND;
-    copy_w16(b->layer_path, w, PLUME_BOOT_PATH);
-    return ERROR_SUCCESS;
 }
 
 static HANDLE inheritable(DWORD which)
@@ -105,7 +70,7 @@ int cmd_run(int argc, wchar_t **argv)
         return RUN_EXIT_PLUME;
     }
     plume_boot boot;
-    if ((e = make_boot(&vm, &boot)) != 0) {
+    if ((e = launch_boot(&vm, &boot, NULL)) != 0) {
         fail_win("run", e, "cannot find the layer DLL beside plume.exe");
         return RUN_EXIT_PLUME;
     }
@@ -135,23 +100,17 @@ int cmd_run(int argc, wchar_t **argv)
     si.hStdError = inheritable(STD_ERROR_HANDLE);
     PROCESS_INFORMATION pi;
     fflush(stdout);
-    if (!CreateProcessW(NULL, (wchar_t *)cmdline, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL,
-                        NULL, &si, &pi)) {
-        e = GetLastError();
-        char prog[512];
-        fail_win("run", e, "cannot start '%s'", to_utf8(argv[i], prog, sizeof prog));
-        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? RUN_EXIT_NOTFOUND
-                                                                          : RUN_EXIT_CANNOT;
-    }
-    e = ERROR_SUCCESS;
-    if (!AssignProcessToJobObject(job, pi.hProcess))
-        e = GetLastError();
-    else
-        e = plume_inject(pi.hProcess, &boot);
+    int created;
+    e = launch_suspended(job, &boot, (wchar_t *)cmdline, 0, TRUE, &si, &pi, &created);
     if (e != ERROR_SUCCESS) {
-        TerminateProcess(pi.hProcess, ERROR_ACCESS_DENIED);
         char prog[512];
         to_utf8(argv[i], prog, sizeof prog);
+        CloseHandle(job);
+        if (!created) {
+            fail_win("run", e, "cannot start '%s'", prog);
+            return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? RUN_EXIT_NOTFOUND
+                                                                              : RUN_EXIT_CANNOT;
+        }
         if (e == ERROR_NOT_SUPPORTED)
             fail("run", "cannot run '%s' in a VM: only 64-bit programs can run in a VM", prog);
         else

@@ -4,7 +4,7 @@
 #include "svcctl.h"
 #include "store.h"
 #include "vmjob.h"
-#include "inject.h"
+#include "launch.h"
 #include "jobname.h"
 #include "client.h"
 
@@ -41,14 +41,6 @@ typedef struct vmconn {
     wchar_t pipe[SCMC_PIPE_MAX];    /* \\.\pipe\PlumeSCM.<tag> */
     wchar_t alt[SCMC_PIPE_MAX * 2]; /* the same, renamed by the objects namespace */
 } vmconn;
-
-static void copy_w16(uint16_t *dst, const wchar_t *src, size_t cap)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < cap; i++)
-        dst[i] = (uint16_t)src[i];
-    dst[i] = 0;
-}
 
 static DWORD vm_open(const char *cmd, const char *name, vmconn *c)
 {
@@ -87,35 +79,6 @@ static HANDLE vm_connect(vmconn *c)
     return h;
 }
 
-/* The boot block for the manager (as plume run makes it for a program). */
-static DWORD make_boot(const vm_info *vm, plume_boot *b, wchar_t *bindir)
-{
-    memset(b, 0, sizeof *b);
-    wchar_t w[PLUME_BOOT_PATH];
-    for (size_t i = 0; vm->name[i] && i + 1 < PLUME_BOOT_NAME; i++)
-        b->vm_name[i] = (unsigned char)vm->name[i];
-    copy_w16(b->vm_dir, vm->dir, PLUME_BOOT_PATH);
-    if (vm->cfg.has_ip) {
-        b->flags |= PLUME_BOOT_HAS_IP;
-        b->ip = vm->cfg.ip;
-    }
-    DWORD e = store_root(w, PLUME_BOOT_PATH);
-    if (e)
-        return e;
-    copy_w16(b->store_root, w, PLUME_BOOT_PATH);
-    DWORD n = GetModuleFileNameW(NULL, w, PLUME_BOOT_PATH);
-    if (n == 0 || n >= PLUME_BOOT_PATH - 32)
-        return ERROR_BAD_PATHNAME;
-    wchar_t *slash = wcsrchr(w, L'\\');
-    *(slash ? slash + 1 : w) = 0;
-    wcscpy(bindir, w);
-    wcscat(w, L"plume_layer.dll");
-    if (GetFileAttributesW(w) == INVALID_FILE_ATTRIBUTES)
-        return ERROR_MOD_NOT_FOUND;
-    copy_w16(b->layer_path, w, PLUME_BOOT_PATH);
-    return ERROR_SUCCESS;
-}
-
 /* Starts the VM's manager inside the VM (suspended, in the VM's job, the
  * layer injected, resumed) and waits for its pipe. *started: 1 when this
  * call started it. */
@@ -127,7 +90,7 @@ static HANDLE manager(const char *cmd, vmconn *c, int *started)
         return h;
     plume_boot boot;
     wchar_t bindir[PLUME_BOOT_PATH], line[PLUME_BOOT_PATH + 256];
-    DWORD e = make_boot(&c->vm, &boot, bindir);
+    DWORD e = launch_boot(&c->vm, &boot, bindir);
     if (e) {
         fail_win(cmd, e, "cannot find the layer DLL beside plume.exe");
         return INVALID_HANDLE_VALUE;
@@ -145,22 +108,17 @@ static HANDLE manager(const char *cmd, vmconn *c, int *started)
     si.cb = sizeof si;
     si.dwFlags = STARTF_USESTDHANDLES; /* none: it outlives this command */
     PROCESS_INFORMATION pi;
-    if (!CreateProcessW(NULL, line, NULL, NULL, FALSE, CREATE_SUSPENDED | DETACHED_PROCESS,
-                        NULL, NULL, &si, &pi)) {
-        fail_win(cmd, GetLastError(), "cannot start plume-scm.exe");
+    int created;
+    e = launch_suspended(job, &boot, line, DETACHED_PROCESS, FALSE, &si, &pi, &created);
+    if (e) {
+        if (!created)
+            fail_win(cmd, e, "cannot start plume-scm.exe");
+        else
+            fail_win(cmd, e, "cannot start the service manager in VM '%s'", c->vm.name);
         CloseHandle(job);
         return INVALID_HANDLE_VALUE;
     }
-    if (!AssignProcessToJobObject(job, pi.hProcess))
-        e = GetLastError();
-    else
-        e = plume_inject(pi.hProcess, &boot);
-    if (e) {
-        TerminateProcess(pi.hProcess, ERROR_ACCESS_DENIED);
-        fail_win(cmd, e, "cannot start the service manager in VM '%s'", c->vm.name);
-    } else {
-        ResumeThread(pi.hThread);
-    }
+    ResumeThread(pi.hThread);
     CloseHandle(pi.hThread);
     for (int i = 0; !e && i < 1000; i++) {
         h = vm_connect(c);
