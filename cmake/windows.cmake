@@ -58,6 +58,7 @@ add_executable(plume
     src/cli/cmd_proc.c
     src/cli/winecompat.c
     src/cli/launch.c
+    src/cli/vmarg.c
     src/cli/cmd_svc.c
     src/cli/cmd_state.c
     src/store/store.c

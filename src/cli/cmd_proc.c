@@ -1,6 +1,7 @@
 /* plume ps VM, plume stop VM: a VM's processes. */
 #include "cli.h"
 #include "store.h"
+#include "vmarg.h"
 #include "vmjob.h"
 #include "svcctl.h"
 
@@ -50,14 +51,7 @@ static int parse_vm(const char *cmd, int argc, wchar_t **argv, int allow_json, v
         return usage_error(cmd, "no VM given");
     char n[128];
     to_utf8(name, n, sizeof n);
-    DWORD e = store_find(n, vm);
-    if (e == ERROR_NOT_FOUND)
-        return fail(cmd, "no VM named '%s'", n);
-    if (e == ERROR_INVALID_NAME)
-        return fail(cmd, "invalid VM name '%s'", n);
-    if (e)
-        return fail_win(cmd, e, "cannot read VM '%s'", n);
-    return 0;
+    return cli_find_vm(cmd, n, vm) ? PLUME_EXIT_FAIL : 0;
 }
 
 typedef struct proc_row {

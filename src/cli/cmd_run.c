@@ -3,6 +3,7 @@
 #include "store.h"
 #include "vmjob.h"
 #include "launch.h"
+#include "vmarg.h"
 #include "cmdline.h"
 
 #include <stdio.h>
@@ -60,15 +61,9 @@ int cmd_run(int argc, wchar_t **argv)
         return usage_error("run", "no program given");
 
     vm_info vm;
-    DWORD e = store_find(name, &vm);
-    if (e == ERROR_INVALID_NAME || e == ERROR_NOT_FOUND) {
-        fail("run", e == ERROR_NOT_FOUND ? "no VM named '%s'" : "invalid VM name '%s'", name);
+    DWORD e = cli_find_vm("run", name, &vm);
+    if (e)
         return RUN_EXIT_PLUME;
-    }
-    if (e) {
-        fail_win("run", e, "cannot read VM '%s'", name);
-        return RUN_EXIT_PLUME;
-    }
     plume_boot boot;
     if ((e = launch_boot(&vm, &boot, NULL)) != 0) {
         fail_win("run", e, "cannot find the layer DLL beside plume.exe");

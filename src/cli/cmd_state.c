@@ -1,6 +1,7 @@
 /* plume diff / commit / discard: a VM's changes against the host
  * (docs/ns-state.md; the walk is src/store/vmstate.c). */
 #include "cli.h"
+#include "vmarg.h"
 #include "store.h"
 #include "vmjob.h"
 #include "vmstate.h"
@@ -78,14 +79,7 @@ static int find_vm(const char *cmd, const wchar_t *wname, vm_info *vm)
 {
     char n[128];
     to_utf8(wname, n, sizeof n);
-    DWORD e = store_find(n, vm);
-    if (e == ERROR_NOT_FOUND)
-        return fail(cmd, "no VM named '%s'", n);
-    if (e == ERROR_INVALID_NAME)
-        return fail(cmd, "invalid VM name '%s'", n);
-    if (e)
-        return fail_win(cmd, e, "cannot read VM '%s'", n);
-    return 0;
+    return cli_find_vm(cmd, n, vm) ? PLUME_EXIT_FAIL : 0;
 }
 
 /* Refuses a running VM unless force, which stops it. 0 or an exit code. */

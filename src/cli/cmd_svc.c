@@ -5,6 +5,7 @@
 #include "store.h"
 #include "vmjob.h"
 #include "launch.h"
+#include "vmarg.h"
 #include "jobname.h"
 #include "client.h"
 
@@ -44,13 +45,9 @@ typedef struct vmconn {
 
 static DWORD vm_open(const char *cmd, const char *name, vmconn *c)
 {
-    DWORD e = store_find(name, &c->vm);
-    if (e == ERROR_NOT_FOUND)
-        return fail(cmd, "no VM named '%s'", name), e;
-    if (e == ERROR_INVALID_NAME)
-        return fail(cmd, "invalid VM name '%s'", name), e;
+    DWORD e = cli_find_vm(cmd, name, &c->vm);
     if (e)
-        return fail_win(cmd, e, "cannot read VM '%s'", name), e;
+        return e;
     wchar_t root[STORE_PATH_MAX];
     uint16_t r16[STORE_PATH_MAX], v16[64], tag[128];
     if ((e = store_root(root, STORE_PATH_MAX)) != 0)
@@ -624,11 +621,9 @@ int cmd_install(int argc, wchar_t **argv)
     char name[128];
     vm_info vm;
     to_utf8(argv[1], name, sizeof name);
-    DWORD e = store_find(name, &vm);
-    if (e == ERROR_NOT_FOUND)
-        return fail("install", "no VM named '%s'", name);
+    DWORD e = cli_find_vm("install", name, &vm);
     if (e)
-        return fail_win("install", e, "cannot read VM '%s'", name);
+        return PLUME_EXIT_FAIL;
     wchar_t exe[MAX_PATH], root[STORE_PATH_MAX], svcname[160], cmd[MAX_PATH + STORE_PATH_MAX + 200];
     if (!GetModuleFileNameW(NULL, exe, MAX_PATH) || (e = store_root(root, STORE_PATH_MAX)) != 0)
         return fail_win("install", e ? e : GetLastError(), "cannot find plume.exe or the store");
