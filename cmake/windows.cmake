@@ -90,7 +90,7 @@ add_test(NAME unit.x64dec_crosscheck
 
 include(${CMAKE_SOURCE_DIR}/tests/win/tests.cmake)
 
-foreach(ns net obj procview reg file svc state pg)
+foreach(ns net obj procview reg file svc state pg svcsys reliab)
     include(${CMAKE_SOURCE_DIR}/cmake/ns/${ns}-win.cmake)
 endforeach()
 include(${CMAKE_SOURCE_DIR}/cmake/ns/escape-win.cmake)

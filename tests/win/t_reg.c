@@ -369,7 +369,11 @@ static void cmd_hive(const wchar_t *key, const wchar_t *file)
         file = path;
     }
     HANDLE f = CreateFileW(file, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    /* Each step is also traced to stderr (unbuffered), so that a run that
+     * dies half-way still tells which call it reached. */
+    fprintf(stderr, "hive: file %ls open=%d\n", file, f != INVALID_HANDLE_VALUE);
     NTSTATUS ss = f == INVALID_HANDLE_VALUE ? -1 : NtSaveKey(h, f);
+    fprintf(stderr, "hive: NtSaveKey 0x%lx\n", (unsigned long)ss);
     if (f != INVALID_HANDLE_VALUE)
         CloseHandle(f);
     RegCloseKey(h);
@@ -382,9 +386,11 @@ static void cmd_hive(const wchar_t *key, const wchar_t *file)
     InitializeObjectAttributes(&toa, &tu, OBJ_CASE_INSENSITIVE, NULL, NULL);
     InitializeObjectAttributes(&foa, &fu, OBJ_CASE_INSENSITIVE, NULL, NULL);
     NTSTATUS ls = NtLoadKey(&toa, &foa);
+    fprintf(stderr, "hive: NtLoadKey 0x%lx\n", (unsigned long)ls);
     if (ls >= 0)
         NtUnloadKey(&toa);
     LONG l = RegLoadKeyW(HKEY_LOCAL_MACHINE, L"PlumeHiveTest", file);
+    fprintf(stderr, "hive: RegLoadKeyW %ld\n", l);
     if (l == 0)
         RegUnLoadKeyW(HKEY_LOCAL_MACHINE, L"PlumeHiveTest");
     DeleteFileW(file);

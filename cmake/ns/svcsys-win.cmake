@@ -1,0 +1,1 @@
+# Windows tests of the svcsys area (see tests/cli); included by cmake/windows.cmake.
