@@ -268,6 +268,79 @@ uint64_t regpath_hash(const uint16_t *v, size_t n)
     return h;
 }
 
+/* --- links -------------------------------------------------------------------------- */
+
+long regpath_link_match(const regpath_link *t, size_t nt, const uint16_t *v, size_t n,
+                        int open_link)
+{
+    if (t == NULL || v == NULL)
+        return -1;
+    for (size_t i = 0; i < nt; i++) {
+        size_t m = t[i].nfrom;
+        if (m == 0 || t[i].from == NULL || m > n || (m < n && v[m] != BS))
+            continue;
+        if (m == n && open_link)
+            continue;
+        if (regpath_cmp(v, m, t[i].from, m) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+int regpath_follow_links(const regpath_link *t, size_t nt, const uint16_t *v, size_t n,
+                         int open_link, uint16_t *out, size_t cap, size_t *outlen,
+                         unsigned *rewrites)
+{
+    *outlen = 0;
+    if (rewrites)
+        *rewrites = 0;
+    if (out == NULL || (n && v == NULL) || n > cap)
+        return RP_INVALID;
+    if (cap > REGPATH_MAX)
+        cap = REGPATH_MAX;
+    if (n > cap)
+        return RP_INVALID;
+    if (out != v)
+        for (size_t i = 0; i < n; i++)
+            out[i] = v[i];
+    size_t len = n;
+    unsigned k = 0;
+    for (;;) {
+        long li = regpath_link_match(t, nt, out, len, open_link);
+        if (li < 0)
+            break;
+        const regpath_link *l = &t[li];
+        if (++k > REGPATH_LINK_DEPTH || l->to == NULL || l->nto == 0)
+            return RP_INVALID;
+        size_t tail = len - l->nfrom, nlen = l->nto + tail;
+        if (nlen > cap)
+            return RP_INVALID;
+        /* Move the tail to its new place (either way), then the target. */
+        if (l->nto > l->nfrom)
+            for (size_t i = tail; i-- > 0;)
+                out[l->nto + i] = out[l->nfrom + i];
+        else
+            for (size_t i = 0; i < tail; i++)
+                out[l->nto + i] = out[l->nfrom + i];
+        for (size_t i = 0; i < l->nto; i++)
+            out[i] = l->to[i];
+        len = nlen;
+    }
+    if (rewrites)
+        *rewrites = k;
+    if (k == 0) {
+        *outlen = len;
+        return len ? classify(out, len) : RP_INVALID;
+    }
+    /* A target is canonical, but check the result anyway (it names a key). */
+    size_t rl;
+    int kind = regpath_resolve(NULL, 0, out, len, out, cap, &rl);
+    if (kind == RP_INVALID)
+        return RP_INVALID;
+    *outlen = rl;
+    return kind;
+}
+
 /* --- merged listings --------------------------------------------------------- */
 
 static int name_cmp(const regname *a, const regname *b)

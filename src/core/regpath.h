@@ -90,6 +90,39 @@ size_t regpath_leaf_off(const uint16_t *v, size_t n);
 /* Case-insensitive 64-bit hash of a name (FNV-1a over folded units). */
 uint64_t regpath_hash(const uint16_t *v, size_t n);
 
+/* --- registry symbolic links (docs/ns-reg.md, "Links") ------------------------------
+
+ * The host's links (\REGISTRY\MACHINE\SYSTEM\CurrentControlSet ->
+ * ...\ControlSet001, ...), learnt once per process: every spelling of a key
+ * must reach one virtual key, so names are canonicalized through them
+ * before anything else. `from` and `to` are canonical virtual names
+ * (regpath_resolve) of kind RP_MACHINE or RP_USER, `from` not a root. */
+typedef struct regpath_link {
+    const uint16_t *from;
+    size_t nfrom;
+    const uint16_t *to;
+    size_t nto;
+} regpath_link;
+
+#define REGPATH_LINK_DEPTH 16   /* rewrites of one name, at most (a loop fails) */
+
+/* The first link of t[0..nt) that name v[0..n) goes through: v is the
+ * link's name or below it (component-wise, case-insensitively). With
+ * open_link set (OBJ_OPENLINK, REG_OPTION_OPEN_LINK), the name of a link
+ * itself is not followed: only names below it. Returns its index, or -1. */
+long regpath_link_match(const regpath_link *t, size_t nt, const uint16_t *v, size_t n,
+                        int open_link);
+
+/* Canonicalizes name v[0..n) (canonical, from regpath_resolve) through the
+ * links: while a link matches, its name is replaced by its target. Writes
+ * out[0..*outlen) (out may be v: then it is rewritten in place) and
+ * returns the kind of the result; RP_INVALID (and *outlen 0) when it does
+ * not fit in cap or does not settle in REGPATH_LINK_DEPTH rewrites. A name
+ * no link matches is copied unchanged (*rewrites 0). rewrites may be NULL. */
+int regpath_follow_links(const regpath_link *t, size_t nt, const uint16_t *v, size_t n,
+                         int open_link, uint16_t *out, size_t cap, size_t *outlen,
+                         unsigned *rewrites);
+
 /* --- reserved names: copy-up temporaries (docs/ns-reg.md) ------------------------
 
  * Copy-up fills a private key under a temporary sibling name and renames it

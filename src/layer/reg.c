@@ -21,7 +21,12 @@
  * handle to a host key (one opened for reading, duplicated with more
  * access...) never reach the host: they copy up by name and write the
  * private copy. Reads through such a handle follow the private copy once
- * there is one. */
+ * there is one.
+ *
+ * Names are canonicalized through the host's registry links first (a small
+ * table read at start: learn_links), so that every spelling of a key is one
+ * private key. NtRenameKey copies the VM's view of the tree under the new
+ * name and deletes the old name in the VM (rename_cow). */
 #include "layer.h"
 #include "dispatch.h"
 #include "htab.h"
@@ -43,6 +48,7 @@
 #define ST_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
 #define ST_INFO_LENGTH_MISMATCH ((NTSTATUS)0xC0000004L)
 #define ST_NAME_COLLISION ((NTSTATUS)0xC0000035L)
+#define ST_INVALID_PARAMETER ((NTSTATUS)0xC000000DL)
 
 #define KEY_BASIC 0
 #define KEY_FULL 2
@@ -56,6 +62,7 @@
 
 #define KF_PRIVATE 0x1u
 #define KF_MERGE 0x2u       /* a host handle whose listing hides Plume's tree */
+#define KF_RENAMED 0x4u     /* renamed by the VM: the system's name of it is stale */
 
 /* The NT information structures (not all in mingw-w64's headers). */
 typedef struct kbasic { LARGE_INTEGER time; ULONG title, name_len; WCHAR name[1]; } kbasic;
@@ -156,6 +163,29 @@ static NTSTATUS open_abs(HANDLE *h, ACCESS_MASK acc, const uint16_t *p, size_t n
     return o_open(h, acc, &oa);
 }
 
+/* Deletes key h and every key below it (h: DELETE, KEY_ENUMERATE_SUB_KEYS). */
+static NTSTATUS delete_tree(HANDLE h, int depth)
+{
+    BYTE buf[sizeof(kbasic) + 512 + 16];
+    ULONG ret;
+    while (depth < 512 && o_enumkey(h, 0, KEY_BASIC, buf, sizeof buf, &ret) >= 0) {
+        kbasic *b = (kbasic *)buf;
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, (uint16_t *)b->name, b->name_len / 2);
+        oa_init(&oa, &u, h, 0);
+        HANDLE c;
+        NTSTATUS st = o_open(&c, DELETE | KEY_ENUMERATE_SUB_KEYS, &oa);
+        if (st >= 0) {
+            st = delete_tree(c, depth + 1);
+            close_h(c);
+        }
+        if (st < 0)
+            return st;
+    }
+    return o_delkey(h);
+}
+
 /* A name buffer: on the stack for the usual lengths, else on the heap. */
 typedef struct nbuf {
     uint16_t *p;
@@ -181,6 +211,134 @@ static void nbuf_free(nbuf *b)
     if (b->p && b->p != b->small)
         zfree(b->p);
     b->p = NULL;
+}
+
+/* --- the host's registry links ------------------------------------------------------- */
+
+/* Links the layer follows in the VM's names (docs/ns-reg.md, "Links"): the
+ * candidates are checked once at start; each one that is a link on this
+ * host goes into the table, name and target canonical. Opens then rewrite
+ * a name through the table with no registry call. */
+#define MAX_LINKS 8
+static regpath_link g_links[MAX_LINKS];
+static size_t g_nlinks;
+static size_t g_link_grow;      /* units a rewrite may add to a name, at most */
+
+/* Canonicalizes v[0..*n) (kind) through the links, in place (cap units).
+ * Returns the kind, RP_INVALID when it does not fit or loops. */
+static int follow(uint16_t *v, size_t *n, size_t cap, int kind, int open_link)
+{
+    if (!g_nlinks || (kind != RP_MACHINE && kind != RP_USER) ||
+        regpath_link_match(g_links, g_nlinks, v, *n, open_link) < 0)
+        return kind;
+    return regpath_follow_links(g_links, g_nlinks, v, *n, open_link, v, cap, n, NULL);
+}
+
+/* Whether v[0..n) is the name of a link itself (a host link key). */
+static int is_link(const uint16_t *v, size_t n)
+{
+    long i = g_nlinks ? regpath_link_match(g_links, g_nlinks, v, n, 0) : -1;
+    return i >= 0 && g_links[i].nfrom == n;
+}
+
+/* Reads link `name` (canonical through the links learnt so far) into the
+ * table: opened as itself (OBJ_OPENLINK), its SymbolicLinkValue (REG_LINK)
+ * is the target; kept when opening the name without OBJ_OPENLINK reaches
+ * that target (so a plain key with such a value is no link). */
+static void learn_link(const uint16_t *name, size_t n)
+{
+    if (g_nlinks >= MAX_LINKS)
+        return;
+    uint16_t *from = zalloc((n + 2) * 2), *to = zalloc((REGPATH_MAX + 1) * 2);
+    BYTE *buf = zalloc(2048 + 16);
+    HANDLE h = NULL, f = NULL;
+    size_t fn = 0, tn = 0;
+    if (!from || !to || !buf)
+        goto out;
+    int kind = regpath_resolve(NULL, 0, name, n, from, n + 2, &fn);
+    if (kind != RP_MACHINE && kind != RP_USER)
+        goto out;
+    kind = follow(from, &fn, n + 2, kind, 1);
+    if (kind != RP_MACHINE && kind != RP_USER)
+        goto out;
+    UNICODE_STRING u, vn;
+    OBJECT_ATTRIBUTES oa;
+    us_init(&u, from, fn);
+    oa_init(&oa, &u, NULL, OBJ_OPENLINK);
+    if (o_open(&h, KEY_QUERY_VALUE, &oa) < 0)
+        goto out;
+    static const uint16_t SLV[] = { 'S', 'y', 'm', 'b', 'o', 'l', 'i', 'c', 'L', 'i',
+                                    'n', 'k', 'V', 'a', 'l', 'u', 'e' };
+    us_init(&vn, SLV, sizeof SLV / 2);
+    ULONG ret;
+    /* KEY_VALUE_PARTIAL_INFORMATION: TitleIndex, Type, DataLength, Data. */
+    if (o_queryval(h, &vn, 2, buf, 2048, &ret) < 0 || ((ULONG *)buf)[1] != REG_LINK)
+        goto out;
+    size_t dn = ((ULONG *)buf)[2] / 2;
+    int tk = regpath_resolve(NULL, 0, (uint16_t *)(buf + 12), dn, to, REGPATH_MAX, &tn);
+    if (tk != RP_MACHINE && tk != RP_USER)
+        goto out;
+    /* Does the name really lead there? */
+    if (open_abs(&f, KEY_QUERY_VALUE, from, fn) < 0 ||
+        o_querykey(f, KEY_NAME, buf, 2048, &ret) < 0)
+        goto out;
+    kname_info *ki = (kname_info *)buf;
+    uint16_t real[600];
+    size_t rn;
+    int inp;
+    if (ki->name_len / 2 >= 600 ||
+        regpath_from_real((uint16_t *)ki->name, ki->name_len / 2, g_vmtag, g_vmtag_len, real,
+                          600, &rn, &inp) != tk ||
+        regpath_cmp(real, rn, to, tn) != 0)
+        goto out;
+    regpath_link *l = &g_links[g_nlinks++];
+    l->from = from;
+    l->nfrom = fn;
+    l->to = to;
+    l->nto = tn;
+    if (tn > fn && tn - fn > g_link_grow)
+        g_link_grow = tn - fn;
+    from = to = NULL;   /* kept */
+out:
+    close_h(h);
+    close_h(f);
+    zfree(from);
+    zfree(to);
+    zfree(buf);
+}
+
+static void learn_links(void)
+{
+    static const char *const machine[] = {
+        "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet",
+        "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Hardware Profiles\\Current",
+        "\\REGISTRY\\MACHINE\\Software\\Wow6432Node\\Classes",
+    };
+    uint16_t name[128];
+    for (size_t i = 0; i < sizeof machine / sizeof machine[0]; i++) {
+        size_t n = 0;
+        for (const char *c = machine[i]; *c; c++)
+            name[n++] = (uint16_t)*c;
+        learn_link(name, n);
+    }
+    /* HKCU\Software\Classes: on Windows a link to \REGISTRY\USER\<SID>_Classes. */
+    typedef NTSTATUS(NTAPI * fmt_fn)(PUNICODE_STRING);
+    typedef void(NTAPI * free_fn)(PUNICODE_STRING);
+    HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+    fmt_fn fmt = (fmt_fn)(void *)GetProcAddress(nt, "RtlFormatCurrentUserKeyPath");
+    free_fn fr = (free_fn)(void *)GetProcAddress(nt, "RtlFreeUnicodeString");
+    UNICODE_STRING cu;
+    if (fmt && fr && fmt(&cu) >= 0) {
+        static const char tail[] = "\\Software\\Classes";
+        size_t n = cu.Length / 2;
+        if (n + sizeof tail < sizeof name / 2) {
+            memcpy(name, cu.Buffer, n * 2);
+            for (const char *c = tail; *c; c++)
+                name[n++] = (uint16_t)*c;
+            learn_link(name, n);
+        }
+        fr(&cu);
+    }
 }
 
 /* --- the VM's state: shared generation, sets of private keys and markers ----------- */
@@ -301,29 +459,41 @@ static int drop_stale(HANDLE h, const uint16_t *c, size_t n)
     us_init(&u, c, n);
     oa_init(&oa, &u, h, 0);
     HANDLE k;
-    if (o_open(&k, DELETE, &oa) < 0)
+    if (o_open(&k, DELETE | KEY_ENUMERATE_SUB_KEYS, &oa) < 0)
         return 0;
-    NTSTATUS st = o_delkey(k);
+    NTSTATUS st = delete_tree(k, 0);    /* a rename's temporary has subkeys */
     close_h(k);
     return st >= 0;
+}
+
+/* h's subkey at index *i or after it that is no copy-up temporary (into
+ * buf, KEY_BASIC_INFORMATION), *i its index; NULL at the end. Stale
+ * temporaries on the way are deleted (counted in *dropped), live ones
+ * skipped. */
+#define KB_CAP (sizeof(kbasic) + 512 + 16)
+static kbasic *next_subkey(HANDLE h, ULONG *i, BYTE *buf, int *dropped)
+{
+    for (;; (*i)++) {
+        ULONG ret;
+        if (o_enumkey(h, *i, KEY_BASIC, buf, KB_CAP, &ret) < 0)
+            return NULL;
+        kbasic *b = (kbasic *)buf;
+        if (!regpath_is_tmp((uint16_t *)b->name, b->name_len / 2))
+            return b;
+        if (drop_stale(h, (uint16_t *)b->name, b->name_len / 2)) {
+            (*i)--;    /* the next name moved to index i */
+            (*dropped)++;
+        }
+    }
 }
 
 /* Deletes the stale copy-up temporaries among h's subkeys: how many. */
 static int drop_stale_all(HANDLE h)
 {
     int dropped = 0;
-    BYTE buf[sizeof(kbasic) + 512 + 16];
-    for (ULONG i = 0;; i++) {
-        ULONG ret;
-        if (o_enumkey(h, i, KEY_BASIC, buf, sizeof buf, &ret) < 0)
-            break;
-        kbasic *b = (kbasic *)buf;
-        if (regpath_is_tmp((uint16_t *)b->name, b->name_len / 2) &&
-            drop_stale(h, (uint16_t *)b->name, b->name_len / 2)) {
-            i--;    /* the next name moved to index i */
-            dropped++;
-        }
-    }
+    BYTE buf[KB_CAP];
+    for (ULONG i = 0; next_subkey(h, &i, buf, &dropped); i++)
+        ;
     return dropped;
 }
 
@@ -333,19 +503,11 @@ static void walk(HANDLE h, uint16_t *v, size_t n, hset *s, int markers, int dept
         hset_add(s, regpath_hash(v, n));
     if (depth > 512)
         return;
-    BYTE buf[sizeof(kbasic) + 512 + 16];
-    for (ULONG i = 0;; i++) {
-        ULONG ret;
-        if (o_enumkey(h, i, KEY_BASIC, buf, sizeof buf, &ret) < 0)
-            break;
-        kbasic *b = (kbasic *)buf;
+    BYTE buf[KB_CAP];
+    int dropped = 0;
+    kbasic *b;
+    for (ULONG i = 0; (b = next_subkey(h, &i, buf, &dropped)) != NULL; i++) {
         size_t cn = b->name_len / 2;
-        if (regpath_is_tmp((uint16_t *)b->name, cn)) {
-            /* A copy-up in progress (not a key yet), or a stale one. */
-            if (drop_stale(h, (uint16_t *)b->name, cn))
-                i--;
-            continue;
-        }
         if (n + 1 + cn > REGPATH_MAX)
             continue;
         v[n] = '\\';
@@ -453,18 +615,12 @@ static int any_private(void)
 
 /* --- creating private keys ------------------------------------------------------ */
 
-/* Copies every value of host key v to the private key h. */
-static NTSTATUS copy_values(const uint16_t *v, size_t n, HANDLE to)
+/* Copies every value of key `from` to key `to`. */
+static NTSTATUS copy_values_from(HANDLE from, HANDLE to)
 {
-    HANDLE from;
-    NTSTATUS st = open_abs(&from, KEY_QUERY_VALUE, v, n);
-    if (st == ST_NAME_NOT_FOUND)
-        return ST_OK;
-    if (st < 0)
-        return st;
     ULONG cap = 4096;
     BYTE *buf = zalloc(cap);
-    st = buf ? ST_OK : ST_NO_MEMORY;
+    NTSTATUS st = buf ? ST_OK : ST_NO_MEMORY;
     for (ULONG i = 0; st >= 0;) {
         ULONG ret = 0;
         NTSTATUS e = o_enumval(from, i, KEYVAL_FULL, buf, cap, &ret);
@@ -488,6 +644,19 @@ static NTSTATUS copy_values(const uint16_t *v, size_t n, HANDLE to)
         i++;
     }
     zfree(buf);
+    return st;
+}
+
+/* Copies every value of host key v to the private key h. */
+static NTSTATUS copy_values(const uint16_t *v, size_t n, HANDLE to)
+{
+    HANDLE from;
+    NTSTATUS st = open_abs(&from, KEY_QUERY_VALUE, v, n);
+    if (st == ST_NAME_NOT_FOUND)
+        return ST_OK;
+    if (st < 0)
+        return st;
+    st = copy_values_from(from, to);
     close_h(from);
     return st;
 }
@@ -539,8 +708,24 @@ static NTSTATUS create_copy(HANDLE parent, const uint16_t *name, size_t nn, cons
         if (o_open(out, KEY_ALL_ACCESS, &oa) >= 0)
             return ST_OK;   /* another process's copy is in place */
         *out = NULL;
+        if (st == ST_INVALID_PARAMETER)
+            break;          /* a name the system will not rename to */
     }
-    return st < 0 ? st : ST_NAME_COLLISION;
+    if (st != ST_INVALID_PARAMETER)
+        return st < 0 ? st : ST_NAME_COLLISION;
+    /* Wine 8 refuses to rename a key to or from "Wow6432Node": such a key is
+     * created in place and then filled (not atomic: docs/ns-reg.md). */
+    ULONG disp = 0;
+    if ((st = o_create(out, KEY_ALL_ACCESS, &oa, 0, NULL, 0, &disp)) < 0)
+        return st;
+    if (disp == REG_CREATED_NEW && (st = copy_values(v, vn, *out)) < 0) {
+        o_delkey(*out);
+        close_h(*out);
+        *out = NULL;
+        return st;
+    }
+    *made = disp == REG_CREATED_NEW;
+    return ST_OK;
 }
 
 /* Creates (or opens) every key of real name p[0..n) below its first
@@ -602,16 +787,26 @@ static NTSTATUS make_path(const uint16_t *p, size_t n, size_t known, const uint1
 /* "\REGISTRY\MACHINE\Software": always there, the start of every private name. */
 #define KNOWN_LEN 26
 
+/* The private name of key v in `tree` (regpath_private), into p. Returns
+ * ST_OK, or the failure (p is then freed). */
+static NTSTATUS private_name(nbuf *p, const uint16_t *v, size_t n, int kind, int tree)
+{
+    if (nbuf_init(p, n + g_vmroot_len + 24) != 0)
+        return ST_NO_MEMORY;
+    p->n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, tree, p->p, p->cap);
+    if (p->n)
+        return ST_OK;
+    nbuf_free(p);
+    return ST_NAME_INVALID;
+}
+
 /* Copies up key v (which must be visible): the private key and its private
  * parents. *out: the private key (KEY_ALL_ACCESS). */
 static NTSTATUS copy_up(const uint16_t *v, size_t n, int kind, HANDLE *out)
 {
     nbuf p;
-    if (nbuf_init(&p, n + g_vmroot_len + 16) != 0)
-        return ST_NO_MEMORY;
-    NTSTATUS st = ST_NAME_INVALID;
-    p.n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, RT_KEYS, p.p, p.cap);
-    if (p.n) {
+    NTSTATUS st = private_name(&p, v, n, kind, RT_KEYS);
+    if (st >= 0) {
         size_t rest = regpath_rest_off(v, n, kind);
         size_t head = p.n - (n - rest);
         st = make_path(p.p, p.n, KNOWN_LEN, v, rest, head, kind, out);
@@ -623,24 +818,19 @@ static NTSTATUS copy_up(const uint16_t *v, size_t n, int kind, HANDLE *out)
 /* Marks key v deleted (its host key and all below are hidden). */
 static NTSTATUS mark_deleted(const uint16_t *v, size_t n, int kind)
 {
-    nbuf p;
-    if (nbuf_init(&p, n + g_vmroot_len + 24) != 0)
-        return ST_NO_MEMORY;
-    NTSTATUS st = ST_NAME_INVALID;
     HANDLE h;
     /* The parent becomes private, so that every listing of it merges. */
     size_t leaf = regpath_leaf_off(v, n);
     if (leaf > 0 && leaf - 1 > regpath_rest_off(v, n, kind) - 1 &&
         vis(v, leaf - 1, kind) == V_HOST) {
-        st = copy_up(v, leaf - 1, kind, &h);
-        if (st < 0) {
-            nbuf_free(&p);
+        NTSTATUS st = copy_up(v, leaf - 1, kind, &h);
+        if (st < 0)
             return st;
-        }
         close_h(h);
     }
-    p.n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, RT_DELETED, p.p, p.cap);
-    if (p.n && (st = make_path(p.p, p.n, KNOWN_LEN, NULL, 0, 0, kind, &h)) >= 0) {
+    nbuf p;
+    NTSTATUS st = private_name(&p, v, n, kind, RT_DELETED);
+    if (st >= 0 && (st = make_path(p.p, p.n, KNOWN_LEN, NULL, 0, 0, kind, &h)) >= 0) {
         UNICODE_STRING u;
         us_init(&u, MARK, MARK_LEN);
         DWORD one = 1;
@@ -668,11 +858,8 @@ static NTSTATUS open_private(HANDLE *h, ACCESS_MASK acc, ULONG attrs, const uint
                              size_t n, int kind, ULONG ex_opts, int use_ex)
 {
     nbuf p;
-    if (nbuf_init(&p, n + g_vmroot_len + 16) != 0)
-        return ST_NO_MEMORY;
-    NTSTATUS st = ST_NAME_INVALID;
-    p.n = regpath_private(v, n, kind, g_vmtag, g_vmtag_len, RT_KEYS, p.p, p.cap);
-    if (p.n) {
+    NTSTATUS st = private_name(&p, v, n, kind, RT_KEYS);
+    if (st >= 0) {
         UNICODE_STRING u;
         OBJECT_ATTRIBUTES oa;
         us_init(&u, p.p, p.n);
@@ -793,6 +980,7 @@ static NTSTATUS keyref_get(HANDLE h, keyref *r)
     if (st >= 0) {
         r->kind = regpath_from_real((uint16_t *)ki->name, ki->name_len / 2, g_vmtag, g_vmtag_len, r->buf.p,
                                     r->buf.cap, &r->buf.n, &r->priv);
+        r->kind = follow(r->buf.p, &r->buf.n, r->buf.cap, r->kind, 1);
         r->v = r->buf.p;
         r->n = r->buf.n;
         if (r->kind == RP_INVALID)
@@ -883,9 +1071,9 @@ static NTSTATUS write_target(HANDLE h, ACCESS_MASK need, HANDLE *t, int *own)
         keyref_free(&r);
         return ST_OK;
     }
-    if (r.kind != RP_MACHINE && r.kind != RP_USER) {
+    if ((r.kind != RP_MACHINE && r.kind != RP_USER) || is_link(r.v, r.n)) {
         keyref_free(&r);
-        return STATUS_ACCESS_DENIED;
+        return STATUS_ACCESS_DENIED;    /* a host link itself is read only */
     }
     st = check_access(h, need);
     if (st >= 0) {
@@ -1003,24 +1191,37 @@ static NTSTATUS list_subkeys(HANDLE h, int source, const uint16_t *v, size_t vn,
     return ST_OK;
 }
 
-/* Builds d's merged listing of private key t, virtual name v. */
-static NTSTATUS build_listing(kdata *d, HANDLE t, const uint16_t *v, size_t n, int kind)
+static void names_free(names *l)
 {
-    kdata_list_free(d);
-    names pl = { 0 }, hl = { 0 };
-    LONG gen = *g_gen;
+    zfree(l->a);
+    zfree(l->blob);
+    l->a = NULL;
+    l->blob = NULL;
+}
+
+/* The subkeys the VM sees under key v: *out (m names, sorted, pointing
+ * into pl's and hl's blobs; src = (index << 1) | source, 0 private, 1
+ * host), merged from its private key (when priv) and the host key (unless
+ * v is marked deleted, so re-created). *host: the host key, open for
+ * enumeration (NULL when not listed). The caller frees pl, hl, *out and
+ * closes *host, whatever is returned. */
+static NTSTATUS merged_names(const uint16_t *v, size_t n, int kind, int priv, HANDLE *host,
+                             names *pl, names *hl, regname **out, size_t *m)
+{
+    *host = NULL;
+    *out = NULL;
+    *m = 0;
     /* The private side through a handle of our own: the caller's may lack
      * KEY_ENUMERATE_SUB_KEYS (a DELETE-only handle counting its subkeys). */
     NTSTATUS st = ST_OK;
-    if (t) {
+    if (priv) {
         HANDLE pt;
         st = open_private(&pt, KEY_ENUMERATE_SUB_KEYS, 0, v, n, kind, 0, 0);
         if (st >= 0) {
-            st = list_subkeys(pt, 0, NULL, 0, kind, &pl);
+            st = list_subkeys(pt, 0, NULL, 0, kind, pl);
             close_h(pt);
         }
     }
-    /* The host's subkeys, unless the key itself is marked (re-created). */
     int opaque = 0;
     AcquireSRWLockShared(&g_lock);
     if (g_del.live) {
@@ -1030,44 +1231,53 @@ static NTSTATUS build_listing(kdata *d, HANDLE t, const uint16_t *v, size_t n, i
                 opaque = 1;
     }
     ReleaseSRWLockShared(&g_lock);
-    if (st >= 0 && !opaque && open_abs(&d->host, KEY_ENUMERATE_SUB_KEYS, v, n) >= 0)
-        st = list_subkeys(d->host, 1, v, n, kind, &hl);
+    if (st >= 0 && !opaque && open_abs(host, KEY_ENUMERATE_SUB_KEYS, v, n) >= 0)
+        st = list_subkeys(*host, 1, v, n, kind, hl);
+    if (st < 0)
+        return st;
+    fix_names(pl);
+    fix_names(hl);
+    if (!(*out = zalloc((pl->n + hl->n + 1) * sizeof **out)))
+        return ST_NO_MEMORY;
+    *m = regname_merge(pl->a, pl->n, hl->a, hl->n, NULL, 0, *out);
+    return ST_OK;
+}
+
+/* Builds d's merged listing of private key t, virtual name v. */
+static NTSTATUS build_listing(kdata *d, HANDLE t, const uint16_t *v, size_t n, int kind)
+{
+    kdata_list_free(d);
+    names pl = { 0 }, hl = { 0 };
+    LONG gen = *g_gen;
+    regname *out;
+    size_t m;
+    NTSTATUS st = merged_names(v, n, kind, t != NULL, &d->host, &pl, &hl, &out, &m);
     if (st >= 0) {
-        fix_names(&pl);
-        fix_names(&hl);
-        regname *out = zalloc((pl.n + hl.n + 1) * sizeof *out);
-        size_t m = 0;
-        if (!out)
-            st = ST_NO_MEMORY;
-        else
-            m = regname_merge(pl.a, pl.n, hl.a, hl.n, NULL, 0, out);
-        d->items = out ? zalloc((m + 1) * sizeof *d->items) : NULL;
         size_t total = 0;
         for (size_t i = 0; i < m; i++)
             total += out[i].n;
+        d->items = zalloc((m + 1) * sizeof *d->items);
         d->blob = zalloc((total + 1) * 2);
-        if (out && (!d->items || !d->blob))
+        if (!d->items || !d->blob)
             st = ST_NO_MEMORY;
-        if (st >= 0) {
-            size_t at = 0;
-            for (size_t i = 0; i < m; i++) {
-                memcpy(d->blob + at, out[i].s, out[i].n * 2);
-                d->items[i].off = at;
-                d->items[i].len = out[i].n;
-                d->items[i].src = out[i].src & 1;
-                d->items[i].index = (ULONG)(out[i].src >> 1);
-                at += out[i].n;
-            }
-            d->n = m;
-            d->gen = gen;
-            d->listed = 1;
-        }
-        zfree(out);
     }
-    zfree(pl.a);
-    zfree(pl.blob);
-    zfree(hl.a);
-    zfree(hl.blob);
+    if (st >= 0) {
+        size_t at = 0;
+        for (size_t i = 0; i < m; i++) {
+            memcpy(d->blob + at, out[i].s, out[i].n * 2);
+            d->items[i].off = at;
+            d->items[i].len = out[i].n;
+            d->items[i].src = out[i].src & 1;
+            d->items[i].index = (ULONG)(out[i].src >> 1);
+            at += out[i].n;
+        }
+        d->n = m;
+        d->gen = gen;
+        d->listed = 1;
+    }
+    zfree(out);
+    names_free(&pl);
+    names_free(&hl);
     if (st < 0)
         kdata_list_free(d);
     return st;
@@ -1096,34 +1306,37 @@ static kdata *listing(HANDLE h, HANDLE t, int rebuild, NTSTATUS *st)
 
 /* --- the hooks: opening and creating --------------------------------------------- */
 
-/* The virtual name of an open's OBJECT_ATTRIBUTES, into b. Returns the
- * kind, or RP_INVALID with *st set. */
-static int oa_name(POBJECT_ATTRIBUTES oa, nbuf *b, NTSTATUS *st)
+/* The virtual name of an open's OBJECT_ATTRIBUTES, into b, canonical
+ * through the host's links (open_link: the name of a link itself stays).
+ * Returns the kind, or RP_INVALID with *st set. */
+static int oa_name(POBJECT_ATTRIBUTES oa, int open_link, nbuf *b, NTSTATUS *st)
 {
     const uint16_t *rel = oa->ObjectName && oa->ObjectName->Buffer ?
                           (const uint16_t *)oa->ObjectName->Buffer : NULL;
     size_t nrel = rel ? oa->ObjectName->Length / 2 : 0;
+    size_t grow = g_link_grow * REGPATH_LINK_DEPTH + 2;
+    int kind = RP_INVALID;
     *st = ST_NAME_INVALID;
     if (!oa->RootDirectory) {
-        if (nbuf_init(b, nrel + 2) != 0) {
+        if (nbuf_init(b, nrel + grow) != 0) {
             *st = ST_NO_MEMORY;
             return RP_INVALID;
         }
-        return regpath_resolve(NULL, 0, rel, nrel, b->p, b->cap, &b->n);
+        kind = regpath_resolve(NULL, 0, rel, nrel, b->p, b->cap, &b->n);
+    } else {
+        keyref r;
+        NTSTATUS e = keyref_get(oa->RootDirectory, &r);
+        if (e < 0) {
+            *st = e;
+            return RP_INVALID;
+        }
+        if (nbuf_init(b, r.n + nrel + grow) != 0)
+            *st = ST_NO_MEMORY;
+        else
+            kind = regpath_resolve(r.v, r.n, rel, nrel, b->p, b->cap, &b->n);
+        keyref_free(&r);
     }
-    keyref r;
-    NTSTATUS e = keyref_get(oa->RootDirectory, &r);
-    if (e < 0) {
-        *st = e;
-        return RP_INVALID;
-    }
-    int kind = RP_INVALID;
-    if (nbuf_init(b, r.n + nrel + 2) != 0)
-        *st = ST_NO_MEMORY;
-    else
-        kind = regpath_resolve(r.v, r.n, rel, nrel, b->p, b->cap, &b->n);
-    keyref_free(&r);
-    return kind;
+    return follow(b->p, &b->n, b->cap, kind, open_link);
 }
 
 static const uint16_t SOFTWARE[] = { '\\', 'R', 'E', 'G', 'I', 'S', 'T', 'R', 'Y', '\\', 'M',
@@ -1142,6 +1355,18 @@ static NTSTATUS track(HANDLE h, int priv, const uint16_t *v, size_t n)
     return ST_OK;
 }
 
+/* An open that succeeded: h is tracked and returned to the caller. */
+static NTSTATUS give(PHANDLE ph, HANDLE h, int priv, const uint16_t *v, size_t n, PULONG disp,
+                     ULONG d)
+{
+    if (disp)
+        *disp = d;
+    NTSTATUS st = track(h, priv, v, n);
+    if (st >= 0)
+        *ph = h;
+    return st;
+}
+
 /* NtCreateKey (create) / NtOpenKey / NtOpenKeyEx. */
 static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_oa, int create,
                         ULONG title, PUNICODE_STRING cls, ULONG copts, PULONG disp,
@@ -1150,8 +1375,11 @@ static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_o
     nbuf b;
     b.p = NULL;
     NTSTATUS st;
-    int kind = oa_name(caller_oa, &b, &st);
     ULONG attrs = caller_oa->Attributes;
+    if ((create ? copts : use_ex ? ex_opts : 0) & REG_OPTION_OPEN_LINK)
+        attrs |= OBJ_OPENLINK;
+    int open_link = (attrs & OBJ_OPENLINK) != 0;
+    int kind = oa_name(caller_oa, open_link, &b, &st);
     int wants_write = (acc & WRITE_RIGHTS) != 0;
     HANDLE h = NULL;
     if (kind == RP_INVALID)
@@ -1174,14 +1402,17 @@ static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_o
         st = STATUS_ACCESS_DENIED;      /* a link in the private tree could reach the host */
         goto out;
     }
-    int w = vis(b.p, b.n, kind);
+    /* A host link itself (opened with OBJ_OPENLINK): read only, from the host. */
+    int link_itself = open_link && is_link(b.p, b.n);
+    if (link_itself && wants_write) {
+        st = STATUS_ACCESS_DENIED;
+        goto out;
+    }
+    int w = link_itself ? V_HOST : vis(b.p, b.n, kind);
     if (w == V_PRIV) {
         st = open_private(&h, acc, attrs, b.p, b.n, kind, ex_opts, use_ex);
         if (st >= 0) {
-            if (disp)
-                *disp = REG_OPENED_EXISTING;
-            if ((st = track(h, 1, b.p, b.n)) >= 0)
-                *ph = h;
+            st = give(ph, h, 1, b.p, b.n, disp, REG_OPENED_EXISTING);
             goto out;
         }
         w = V_HOST;     /* a stale set: the host decides */
@@ -1194,13 +1425,10 @@ static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_o
         oa.SecurityDescriptor = caller_oa->SecurityDescriptor;
         st = use_ex ? o_openex(&h, acc, &oa, ex_opts) : o_open(&h, acc, &oa);
         if (st >= 0) {
-            if (disp)
-                *disp = REG_OPENED_EXISTING;
-            if ((st = track(h, 0, b.p, b.n)) >= 0)
-                *ph = h;
+            st = give(ph, h, 0, b.p, b.n, disp, REG_OPENED_EXISTING);
             goto out;
         }
-        if (!create || (st != ST_NAME_NOT_FOUND && st != (NTSTATUS)0xC000003AL))
+        if (!create || link_itself || (st != ST_NAME_NOT_FOUND && st != (NTSTATUS)0xC000003AL))
             goto out;
         w = V_NONE;
     }
@@ -1215,12 +1443,8 @@ static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_o
                 goto out;
             close_h(c);
             st = open_private(&h, acc, attrs, b.p, b.n, kind, ex_opts, use_ex);
-            if (st >= 0) {
-                if (disp)
-                    *disp = REG_OPENED_EXISTING;
-                if ((st = track(h, 1, b.p, b.n)) >= 0)
-                    *ph = h;
-            }
+            if (st >= 0)
+                st = give(ph, h, 1, b.p, b.n, disp, REG_OPENED_EXISTING);
             goto out;
         }
     }
@@ -1255,16 +1479,22 @@ static NTSTATUS do_open(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES caller_o
         st = o_create(&h, acc, &oa, title, cls, copts, &d);
         close_h(parent);
         if (st >= 0) {
-            if (disp)
-                *disp = d;
             if (d == REG_CREATED_NEW)
                 changed(b.p, b.n, &g_priv);
-            if ((st = track(h, 1, b.p, b.n)) >= 0)
-                *ph = h;
+            st = give(ph, h, 1, b.p, b.n, disp, d);
         }
     }
 out:
     nbuf_free(&b);
+    return st;
+}
+
+/* Every hook runs inside the layer (layer_enter) and gives the caller's
+ * last error back: its end. */
+static NTSTATUS leave(DWORD err, NTSTATUS st)
+{
+    SetLastError(err);
+    layer_leave();
     return st;
 }
 
@@ -1274,10 +1504,7 @@ static NTSTATUS NTAPI hk_create_key(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBU
     if (!oa || !ph || !layer_enter())
         return o_create(ph, acc, oa, title, cls, opts, disp);
     DWORD err = GetLastError();
-    NTSTATUS st = do_open(ph, acc, oa, 1, title, cls, opts, disp, 0, 0);
-    SetLastError(err);
-    layer_leave();
-    return st;
+    return leave(err, do_open(ph, acc, oa, 1, title, cls, opts, disp, 0, 0));
 }
 
 static NTSTATUS NTAPI hk_open_key(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES oa)
@@ -1285,10 +1512,7 @@ static NTSTATUS NTAPI hk_open_key(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTE
     if (!oa || !ph || !layer_enter())
         return o_open(ph, acc, oa);
     DWORD err = GetLastError();
-    NTSTATUS st = do_open(ph, acc, oa, 0, 0, NULL, 0, NULL, 0, 0);
-    SetLastError(err);
-    layer_leave();
-    return st;
+    return leave(err, do_open(ph, acc, oa, 0, 0, NULL, 0, NULL, 0, 0));
 }
 
 static NTSTATUS NTAPI hk_open_key_ex(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIBUTES oa,
@@ -1297,65 +1521,34 @@ static NTSTATUS NTAPI hk_open_key_ex(PHANDLE ph, ACCESS_MASK acc, POBJECT_ATTRIB
     if (!oa || !ph || !layer_enter())
         return o_openex(ph, acc, oa, opts);
     DWORD err = GetLastError();
-    NTSTATUS st = do_open(ph, acc, oa, 0, 0, NULL, 0, NULL, 1, opts);
-    SetLastError(err);
-    layer_leave();
-    return st;
+    return leave(err, do_open(ph, acc, oa, 0, 0, NULL, 0, NULL, 1, opts));
 }
 
 /* --- the hooks: changes ------------------------------------------------------------ */
 
-static NTSTATUS NTAPI hk_set_value(HANDLE h, PUNICODE_STRING name, ULONG title, ULONG type,
-                                   PVOID data, ULONG len)
-{
-    if (!layer_enter())
-        return o_setval(h, name, title, type, data, len);
-    DWORD err = GetLastError();
-    HANDLE t;
-    int own;
-    NTSTATUS st = write_target(h, KEY_SET_VALUE, &t, &own);
-    if (st >= 0)
-        st = o_setval(t, name, title, type, data, len);
-    if (own)
-        close_h(t);
-    SetLastError(err);
-    layer_leave();
-    return st;
-}
+/* A change through key handle h: `call` (the original, its key handle
+ * argument written k) goes to h when it is a private key, else to the
+ * key's private copy (write_target: fail closed, never the host). */
+#define WRITE_HOOK(fn, params, call)                                 \
+    static NTSTATUS NTAPI fn params                                  \
+    {                                                                \
+        HANDLE k = h;                                                \
+        if (!layer_enter())                                          \
+            return call;                                             \
+        DWORD err = GetLastError();                                  \
+        int own;                                                     \
+        NTSTATUS st = write_target(h, KEY_SET_VALUE, &k, &own);      \
+        if (st >= 0)                                                 \
+            st = call;                                               \
+        if (own)                                                     \
+            close_h(k);                                              \
+        return leave(err, st);                                       \
+    }
 
-static NTSTATUS NTAPI hk_delete_value(HANDLE h, PUNICODE_STRING name)
-{
-    if (!layer_enter())
-        return o_delval(h, name);
-    DWORD err = GetLastError();
-    HANDLE t;
-    int own;
-    NTSTATUS st = write_target(h, KEY_SET_VALUE, &t, &own);
-    if (st >= 0)
-        st = o_delval(t, name);
-    if (own)
-        close_h(t);
-    SetLastError(err);
-    layer_leave();
-    return st;
-}
-
-static NTSTATUS NTAPI hk_set_info(HANDLE h, ULONG cls, PVOID buf, ULONG len)
-{
-    if (!layer_enter())
-        return o_setinfo(h, cls, buf, len);
-    DWORD err = GetLastError();
-    HANDLE t;
-    int own;
-    NTSTATUS st = write_target(h, KEY_SET_VALUE, &t, &own);
-    if (st >= 0)
-        st = o_setinfo(t, cls, buf, len);
-    if (own)
-        close_h(t);
-    SetLastError(err);
-    layer_leave();
-    return st;
-}
+WRITE_HOOK(hk_set_value, (HANDLE h, PUNICODE_STRING name, ULONG title, ULONG type, PVOID data,
+                          ULONG len), o_setval(k, name, title, type, data, len))
+WRITE_HOOK(hk_delete_value, (HANDLE h, PUNICODE_STRING name), o_delval(k, name))
+WRITE_HOOK(hk_set_info, (HANDLE h, ULONG cls, PVOID buf, ULONG len), o_setinfo(k, cls, buf, len))
 
 /* The number of subkeys the VM sees under private key t (handle h). */
 static NTSTATUS merged_count(HANDLE h, HANDLE t, size_t *count, size_t *maxlen)
@@ -1385,7 +1578,7 @@ static NTSTATUS NTAPI hk_delete_key(HANDLE h)
     if (st >= 0) {
         HANDLE t = h;
         int own = 0;
-        if (r.kind != RP_MACHINE && r.kind != RP_USER) {
+        if ((r.kind != RP_MACHINE && r.kind != RP_USER) || is_link(r.v, r.n)) {
             st = STATUS_ACCESS_DENIED;
         } else if (!r.priv) {
             st = check_access(h, DELETE);
@@ -1444,13 +1637,137 @@ static NTSTATUS NTAPI hk_delete_key(HANDLE h)
             close_h(t);
         keyref_free(&r);
     }
-    SetLastError(err);
-    layer_leave();
+    return leave(err, st);
+}
+
+/* --- rename: copy-on-write ------------------------------------------------------------ */
+
+/* Copies the VM's view of key v[0..n) (its values, its subkeys' recursively)
+ * into the new private key `to`. v has room for REGPATH_MAX units. */
+static NTSTATUS copy_tree(uint16_t *v, size_t n, int kind, HANDLE to, int depth)
+{
+    if (depth > 512)
+        return ST_NAME_INVALID;
+    int w = vis(v, n, kind);
+    HANDLE from;
+    NTSTATUS st = w == V_PRIV ? open_private(&from, KEY_QUERY_VALUE, 0, v, n, kind, 0, 0)
+                              : open_abs(&from, KEY_QUERY_VALUE, v, n);
+    if (st < 0)
+        return st;
+    st = copy_values_from(from, to);
+    close_h(from);
+    names pl = { 0 }, hl = { 0 };
+    regname *out = NULL;
+    size_t m = 0;
+    HANDLE host = NULL;
+    if (st >= 0)
+        st = merged_names(v, n, kind, w == V_PRIV, &host, &pl, &hl, &out, &m);
+    close_h(host);
+    for (size_t i = 0; st >= 0 && i < m; i++) {
+        size_t cn = n + 1 + out[i].n;
+        if (cn > REGPATH_MAX) {
+            st = ST_NAME_INVALID;
+            break;
+        }
+        v[n] = '\\';
+        memcpy(v + n + 1, out[i].s, out[i].n * 2);
+        UNICODE_STRING u;
+        OBJECT_ATTRIBUTES oa;
+        us_init(&u, out[i].s, out[i].n);
+        oa_init(&oa, &u, to, 0);
+        HANDLE c;
+        ULONG disp = 0;
+        if ((st = o_create(&c, KEY_ALL_ACCESS, &oa, 0, NULL, 0, &disp)) >= 0) {
+            st = copy_tree(v, cn, kind, c, depth + 1);
+            close_h(c);
+        }
+    }
+    zfree(out);
+    names_free(&pl);
+    names_free(&hl);
     return st;
 }
 
-/* Rename: done for a key that exists only in the VM and has no subkeys;
- * anything else is refused (docs/ns-reg.md). */
+/* Renames key v (kind) to leaf name nm[0..nn) in the VM: the VM's view of
+ * its tree is copied, under a temporary sibling (a reserved name), which
+ * is then renamed into place; then the old name is deleted in the VM (its
+ * private keys, and a marker when the host has it). The host is not
+ * touched. *nv (REGPATH_MAX + 1 units) gets the new virtual name. */
+static NTSTATUS rename_cow(const uint16_t *v, size_t n, int kind, const uint16_t *nm, size_t nn,
+                           uint16_t *nv, size_t *nvn)
+{
+    size_t leaf = regpath_leaf_off(v, n), rest = regpath_rest_off(v, n, kind);
+    if (n <= rest || leaf == 0 || nn == 0 || nn > REGPATH_COMPONENT_MAX)
+        return nn ? STATUS_ACCESS_DENIED : ST_INVALID_PARAMETER;
+    for (size_t i = 0; i < nn; i++)
+        if (nm[i] == '\\')
+            return ST_INVALID_PARAMETER;     /* a name, not a path (as Windows) */
+    if (regpath_is_tmp(nm, nn) || leaf + nn > REGPATH_MAX)
+        return STATUS_ACCESS_DENIED;
+    memcpy(nv, v, leaf * 2);
+    memcpy(nv + leaf, nm, nn * 2);
+    *nvn = leaf + nn;
+    if (regpath_resolve(NULL, 0, nv, *nvn, nv, REGPATH_MAX, nvn) != kind ||
+        (g_nlinks && regpath_link_match(g_links, g_nlinks, nv, *nvn, 0) >= 0))
+        return STATUS_ACCESS_DENIED;     /* Plume's tree, or a host link's name */
+    int w = vis(v, n, kind), w2 = vis(nv, *nvn, kind);
+    if (w2 == V_PRIV || (w2 == V_HOST && host_has(nv, *nvn)))
+        return STATUS_ACCESS_DENIED;     /* the name is taken */
+    if (w == V_NONE || (w == V_HOST && !host_has(v, n)))
+        return ST_KEY_DELETED;
+    uint16_t *buf = zalloc((REGPATH_MAX + 1) * 2);
+    if (!buf)
+        return ST_NO_MEMORY;
+    HANDLE parent = NULL, t = NULL;
+    NTSTATUS st = copy_up(v, leaf - 1, kind, &parent);
+    uint16_t tn[REGPATH_TMP_MAX];
+    size_t tl = regpath_tmp_name((uint32_t)GetCurrentProcessId(), (uint32_t)GetCurrentThreadId(),
+                                 tn, REGPATH_TMP_MAX);
+    UNICODE_STRING tu, nu;
+    OBJECT_ATTRIBUTES toa;
+    us_init(&tu, tn, tl);
+    us_init(&nu, nv + leaf, *nvn - leaf);
+    oa_init(&toa, &tu, parent, 0);
+    for (int tries = 0; st >= 0 && tries < 3; tries++) {
+        ULONG disp = 0;
+        if ((st = o_create(&t, KEY_ALL_ACCESS, &toa, 0, NULL, 0, &disp)) < 0)
+            break;
+        if (disp == REG_CREATED_NEW)
+            break;
+        delete_tree(t, 0);      /* ours, left by a killed process with our ids */
+        close_h(t);
+        t = NULL;
+        st = ST_NAME_COLLISION;
+    }
+    if (st >= 0 && t) {
+        memcpy(buf, v, n * 2);
+        st = copy_tree(buf, n, kind, t, 0);
+        if (st >= 0)
+            st = o_rename(t, &nu);
+        if (st < 0)
+            delete_tree(t, 0);
+    }
+    close_h(t);
+    close_h(parent);
+    if (st >= 0) {
+        /* The old name goes: its private keys, and the host's key behind a marker. */
+        HANDLE old;
+        if (w == V_PRIV &&
+            open_private(&old, DELETE | KEY_ENUMERATE_SUB_KEYS, 0, v, n, kind, 0, 0) >= 0) {
+            st = delete_tree(old, 0);
+            close_h(old);
+        }
+        if (st >= 0 && host_has(v, n))
+            st = mark_deleted(v, n, kind);
+        changed(NULL, 0, NULL);
+    }
+    zfree(buf);
+    return st;
+}
+
+/* NtRenameKey: copy-on-write (rename_cow), for any key the VM sees. The
+ * handle then stands for the new name: it is no longer the key's private
+ * key (that one was deleted, or never was), so its calls go by the name. */
 static NTSTATUS NTAPI hk_rename_key(HANDLE h, PUNICODE_STRING name)
 {
     if (!layer_enter())
@@ -1459,125 +1776,81 @@ static NTSTATUS NTAPI hk_rename_key(HANDLE h, PUNICODE_STRING name)
     keyref r;
     NTSTATUS st = keyref_get(h, &r);
     if (st >= 0) {
-        size_t count = 0, maxlen = 0;
-        if (!r.priv || !r.tracked || host_has(r.v, r.n))
+        uint16_t *nv = zalloc((REGPATH_MAX + 1) * 2);
+        size_t nvn = 0;
+        if ((r.kind != RP_MACHINE && r.kind != RP_USER) || is_link(r.v, r.n))
             st = STATUS_ACCESS_DENIED;
-        else if ((st = merged_count(h, h, &count, &maxlen)) >= 0 && count)
-            st = STATUS_ACCESS_DENIED;
-        if (st >= 0 && name && name->Buffer) {
-            size_t leaf = regpath_leaf_off(r.v, r.n), nn = name->Length / 2;
-            nbuf b;
-            if (nbuf_init(&b, leaf + nn + 2) != 0) {
-                st = ST_NO_MEMORY;
-            } else {
-                int kind = regpath_resolve(r.v, leaf ? leaf - 1 : 0, (uint16_t *)name->Buffer,
-                                           nn, b.p, b.cap, &b.n);
-                if (kind != r.kind || regpath_has_tmp(b.p, b.n) ||
-                    vis(b.p, b.n, kind) != V_HOST || host_has(b.p, b.n))
-                    st = STATUS_ACCESS_DENIED;
-                else if ((st = o_rename(h, name)) >= 0) {
-                    changed(NULL, 0, NULL);
-                    htab_put(h, HT_KEY, KF_PRIVATE, NULL, b.p, b.n, NULL, 0);
+        else if (!name || !name->Buffer)
+            st = ST_INVALID_PARAMETER;
+        else if (!nv)
+            st = ST_NO_MEMORY;
+        else if ((st = check_access(h, KEY_SET_VALUE | KEY_CREATE_SUB_KEY)) >= 0)
+            st = rename_cow(r.v, r.n, r.kind, (const uint16_t *)name->Buffer, name->Length / 2,
+                            nv, &nvn);
+        if (st >= 0) {
+            AcquireSRWLockExclusive(&g_kd_lock);
+            htab_entry e;
+            kdata *d = NULL;
+            if (htab_get(h, &e)) {
+                if ((d = e.data) != NULL) {
+                    kdata_list_free(d);
+                    close_h(d->priv);
+                    d->priv = NULL;
                 }
-                nbuf_free(&b);
+                htab_release(&e);
             }
+            htab_put(h, HT_KEY, KF_RENAMED, d, nv, nvn, NULL, 0); /* else: the old entry stays */
+            ReleaseSRWLockExclusive(&g_kd_lock);
         }
+        zfree(nv);
         keyref_free(&r);
     }
-    SetLastError(err);
-    layer_leave();
-    return st;
+    return leave(err, st);
 }
 
 /* --- the hooks: reads ----------------------------------------------------------------- */
 
-static NTSTATUS NTAPI hk_query_value(HANDLE h, PUNICODE_STRING name, ULONG cls, PVOID buf,
-                                     ULONG len, PULONG ret)
+/* The handle a read through h goes to: h, or the private copy of a host
+ * key copied up since h was opened; *st < 0 when the call fails (the VM
+ * deleted the key). Leaves the layer. */
+static HANDLE read_via(HANDLE h, NTSTATUS *st)
 {
-    if (!layer_enter())
-        return o_queryval(h, name, cls, buf, len, ret);
     DWORD err = GetLastError();
-    NTSTATUS st;
     int priv;
-    HANDLE t = read_target(h, &st, &priv, 0);
-    SetLastError(err);
-    layer_leave();
-    return st < 0 ? st : o_queryval(t ? t : h, name, cls, buf, len, ret);
+    HANDLE t = read_target(h, st, &priv, 0);
+    leave(err, ST_OK);
+    return t ? t : h;
 }
 
-static NTSTATUS NTAPI hk_enum_value(HANDLE h, ULONG i, ULONG cls, PVOID buf, ULONG len,
-                                    PULONG ret)
-{
-    if (!layer_enter())
-        return o_enumval(h, i, cls, buf, len, ret);
-    DWORD err = GetLastError();
-    NTSTATUS st;
-    int priv;
-    HANDLE t = read_target(h, &st, &priv, 0);
-    SetLastError(err);
-    layer_leave();
-    return st < 0 ? st : o_enumval(t ? t : h, i, cls, buf, len, ret);
-}
+/* A read through key handle h: `call` (the original, its key handle
+ * argument written k) goes to read_via's handle. */
+#define READ_HOOK(fn, params, call)                                  \
+    static NTSTATUS NTAPI fn params                                  \
+    {                                                                \
+        HANDLE k = h;                                                \
+        NTSTATUS st = ST_OK;                                         \
+        if (layer_enter())                                           \
+            k = read_via(h, &st);                                    \
+        return st < 0 ? st : call;                                   \
+    }
 
-static NTSTATUS NTAPI hk_query_multi(HANDLE h, PVOID ve, ULONG n, PVOID buf, PULONG len,
-                                     PULONG ret)
-{
-    if (!layer_enter())
-        return o_querymulti(h, ve, n, buf, len, ret);
-    DWORD err = GetLastError();
-    NTSTATUS st;
-    int priv;
-    HANDLE t = read_target(h, &st, &priv, 0);
-    SetLastError(err);
-    layer_leave();
-    return st < 0 ? st : o_querymulti(t ? t : h, ve, n, buf, len, ret);
-}
+READ_HOOK(hk_query_value, (HANDLE h, PUNICODE_STRING name, ULONG cls, PVOID buf, ULONG len,
+                           PULONG ret), o_queryval(k, name, cls, buf, len, ret))
+READ_HOOK(hk_enum_value, (HANDLE h, ULONG i, ULONG cls, PVOID buf, ULONG len, PULONG ret),
+          o_enumval(k, i, cls, buf, len, ret))
+READ_HOOK(hk_query_multi, (HANDLE h, PVOID ve, ULONG n, PVOID buf, PULONG len, PULONG ret),
+          o_querymulti(k, ve, n, buf, len, ret))
+READ_HOOK(hk_flush, (HANDLE h), o_flush(k))
+READ_HOOK(hk_notify, (HANDLE h, HANDLE ev, PVOID apc, PVOID ctx, PIO_STATUS_BLOCK io, ULONG filter,
+                      BOOLEAN subtree, PVOID buf, ULONG len, BOOLEAN async),
+          o_notify(k, ev, apc, ctx, io, filter, subtree, buf, len, async))
 
-static NTSTATUS NTAPI hk_flush(HANDLE h)
-{
-    if (!layer_enter())
-        return o_flush(h);
-    DWORD err = GetLastError();
-    NTSTATUS st;
-    int priv;
-    HANDLE t = read_target(h, &st, &priv, 0);
-    SetLastError(err);
-    layer_leave();
-    return st < 0 ? st : o_flush(t ? t : h);
-}
-
-static NTSTATUS NTAPI hk_notify(HANDLE h, HANDLE ev, PVOID apc, PVOID ctx, PIO_STATUS_BLOCK io,
-                                ULONG filter, BOOLEAN subtree, PVOID buf, ULONG len,
-                                BOOLEAN async)
-{
-    if (!layer_enter())
-        return o_notify(h, ev, apc, ctx, io, filter, subtree, buf, len, async);
-    DWORD err = GetLastError();
-    NTSTATUS st;
-    int priv;
-    HANDLE t = read_target(h, &st, &priv, 0);
-    SetLastError(err);
-    layer_leave();
-    return st < 0 ? st : o_notify(t ? t : h, ev, apc, ctx, io, filter, subtree, buf, len, async);
-}
-
-static NTSTATUS NTAPI hk_notify_multi(HANDLE h, ULONG count, POBJECT_ATTRIBUTES sub, HANDLE ev,
-                                      PVOID apc, PVOID ctx, PIO_STATUS_BLOCK io, ULONG filter,
-                                      BOOLEAN subtree, PVOID buf, ULONG len, BOOLEAN async)
-{
-    if (!layer_enter())
-        return o_notifymulti(h, count, sub, ev, apc, ctx, io, filter, subtree, buf, len, async);
-    DWORD err = GetLastError();
-    NTSTATUS st;
-    int priv;
-    HANDLE t = read_target(h, &st, &priv, 0);
-    SetLastError(err);
-    layer_leave();
-    if (st >= 0 && count)
-        st = STATUS_ACCESS_DENIED;   /* subordinate keys: not virtualized (rare) */
-    return st < 0 ? st : o_notifymulti(t ? t : h, count, sub, ev, apc, ctx, io, filter,
-                                       subtree, buf, len, async);
-}
+/* Subordinate keys (count > 0) are not virtualized (rare): refused. */
+READ_HOOK(hk_notify_multi, (HANDLE h, ULONG count, POBJECT_ATTRIBUTES sub, HANDLE ev, PVOID apc,
+                            PVOID ctx, PIO_STATUS_BLOCK io, ULONG filter, BOOLEAN subtree,
+                            PVOID buf, ULONG len, BOOLEAN async),
+          count ? STATUS_ACCESS_DENIED
+                : o_notifymulti(k, count, sub, ev, apc, ctx, io, filter, subtree, buf, len, async))
 
 static NTSTATUS NTAPI hk_enum_key(HANDLE h, ULONG i, ULONG cls, PVOID buf, ULONG len,
                                   PULONG ret)
@@ -1601,12 +1874,9 @@ static NTSTATUS NTAPI hk_enum_key(HANDLE h, ULONG i, ULONG cls, PVOID buf, ULONG
             }
         }
         ReleaseSRWLockExclusive(&g_kd_lock);
-        SetLastError(err);
-        layer_leave();
-        return st;
+        return leave(err, st);
     }
-    SetLastError(err);
-    layer_leave();
+    leave(err, ST_OK);
     return st < 0 ? st : o_enumkey(t ? t : h, i, cls, buf, len, ret);
 }
 
@@ -1632,8 +1902,7 @@ static NTSTATUS NTAPI hk_query_key(HANDLE h, ULONG cls, PVOID buf, ULONG len, PU
     int priv;
     HANDLE t = read_target(h, &st, &priv, 1);
     if (st < 0 || !priv || (priv == 2 && cls != KEY_FULL && cls != KEY_CACHED)) {
-        SetLastError(err);
-        layer_leave();
+        leave(err, ST_OK);
         return st < 0 ? st : o_querykey(h, cls, buf, len, ret);
     }
     HANDLE q = t ? t : h;
@@ -1683,9 +1952,7 @@ static NTSTATUS NTAPI hk_query_key(HANDLE h, ULONG cls, PVOID buf, ULONG len, PU
     } else {
         st = o_querykey(q, cls, buf, len, ret);
     }
-    SetLastError(err);
-    layer_leave();
-    return st;
+    return leave(err, st);
 }
 
 /* NtQueryObject(ObjectNameInformation) on one of our private key handles:
@@ -1699,7 +1966,7 @@ int reg_query_name(HANDLE h, PVOID buf, ULONG len, PULONG ret, NTSTATUS *st)
         htab_release(&e);
         return 0;
     }
-    int mine = (e.flags & KF_PRIVATE) != 0;
+    int mine = (e.flags & (KF_PRIVATE | KF_RENAMED)) != 0;
     if (mine) {
         int kind = regpath_resolve(NULL, 0, e.name, e.name_len, e.name, e.name_len, &e.name_len);
         nbuf b;
@@ -1796,10 +2063,12 @@ int reg_init(void)
      * process starts from generation 0 and builds its sets. */
     o_querykey = (query_key_fn)(void *)GetProcAddress(nt, "NtQueryKey");
     o_open = (open_key_fn)(void *)GetProcAddress(nt, "NtOpenKey");
-    if (!o_querykey || !o_open)
+    o_queryval = (query_value_fn)(void *)GetProcAddress(nt, "NtQueryValueKey");
+    if (!o_querykey || !o_open || !o_queryval)
         return -1;
     learn_spelling("\\REGISTRY\\MACHINE", g_spell_machine, &g_spell_machine_len);
     learn_spelling("\\REGISTRY\\USER", g_spell_user, &g_spell_user_len);
+    learn_links();
 
     static const struct { const char *name; void *detour; void **orig; } hooks[] = {
         { "NtCreateKey", (void *)hk_create_key, (void **)&o_create },

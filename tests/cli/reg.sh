@@ -9,6 +9,8 @@ T="$B\\t_reg.exe"
 K='HKLM\Software\PlumeTest'
 U='HKCU\Software\PlumeTest'
 N='\Registry\Machine\Software\PlumeTest'
+R='HKLM\Software\PlumeTestRen'
+NR='\Registry\Machine\Software\PlumeTestRen'
 
 host() {   # the probe outside any VM: the host's registry
     local o e
@@ -26,9 +28,18 @@ vm() {     # vm NAME ARGS...: the probe inside VM NAME
 }
 
 # Host fixtures (and what an earlier run may have left).
-host deltree "$K" + deltree "$U"
+L1='HKLM\Software\Wow6432Node\Classes'         # a host link (Wine 8) ...
+L2='HKLM\Software\Classes\Wow6432Node'         # ... to this key
+NL1='\Registry\Machine\Software\Wow6432Node\Classes'
+NL2='\REGISTRY\MACHINE\SOFTWARE\CLASSES\WOW6432NODE'
+C1='HKLM\SYSTEM\CurrentControlSet\Services'    # a link on Windows only
+C2='HKLM\SYSTEM\ControlSet001\Services'
+NC='\Registry\Machine\System\CurrentControlSet'
+host deltree "$K" + deltree "$U" + deltree "$R" + deltree "$L2\PlumeLinkTest" + deltree "$L2\PlumeLinkRev"
 host set "$K\\Host" hv hostvalue + set "$K\\Host\\Sub" sv subvalue + set "$K\\Gone" gv gonevalue \
-     + set "$K\\Gone\\Child" cv childvalue + set "$U\\HostU" uv hostuser
+     + set "$K\\Gone\\Child" cv childvalue + set "$U\\HostU" uv hostuser \
+     + set "$R\\RenHost" rv renhost + set "$R\\RenHost\\Child" cv renchild \
+     + set "$R\\RenHost\\Child\\Deep" dv rendeep
 ok "host fixtures written" test "$RC" = 0
 
 # A VM's private registry state outlives its folder only until plume delete:
@@ -114,10 +125,95 @@ vm a hive "$U" -
 ok "a: NtSaveKey, NtLoadKey and RegLoadKey are refused (access denied)" \
     has "$OUT" "ntsave=0xc0000022 ntload=0xc0000022 load=5"
 vm a set "$K\\VmKey\\Ren" rv renvalue + ntrename "$K\\VmKey\\Ren" Renamed + get "$K\\VmKey\\Renamed" rv \
-     + exists "$K\\VmKey\\Ren" + ntrename "$K\\Host" Other
+     + exists "$K\\VmKey\\Ren" + ntrename "$K\\VmKey" Host
 ok "a: NtRenameKey of its own key" has "$OUT" "value rv=renvalue"
 ok "a: the old name is gone" has "$OUT" "absent .*VmKey.Ren ("
-ok "a: renaming a host key is refused" has "$OUT" "rename status=0xc0000022"
+ok "a: renaming to a name the VM sees is refused" has "$OUT" "rename status=0xc0000022"
+# A host key tree renamed in a: copied under the new name in a, the old
+# name deleted in a; the host and b unchanged. A change a made inside it
+# before (a copied-up subkey) moves with it.
+vm a set "$R\\RenHost\\Child" cv changed + ntrename "$R\\RenHost" RenMoved \
+     + get "$R\\RenMoved" rv + get "$R\\RenMoved\\Child" cv + get "$R\\RenMoved\\Child\\Deep" dv \
+     + exists "$R\\RenHost" + exists "$R\\RenHost\\Child" + keys "$R\\RenMoved" + keys "$R"
+ok "a: NtRenameKey of a host key tree succeeds" has "$OUT" "^rename status=0x0$"
+ok "a: the renamed handle gives the new name (NtQueryKey, NtQueryObject)" \
+    grep -qi '^renamed keyname=\\REGISTRY\\MACHINE\\Software\\PlumeTestRen\\RenMoved objname=\\REGISTRY\\MACHINE\\Software\\PlumeTestRen\\RenMoved$' <<<"$OUT"
+ok "a: the new name has the key's values, its subkeys', a changed value" \
+    test "$(count "$OUT" '^value rv=renhost$\|^value cv=changed$\|^value dv=rendeep$')" = 3
+ok "a: the old name and its subkeys are gone" test "$(count "$OUT" '^absent .*RenHost')" = 2
+ok "a: the listings agree (RenMoved has Child; RenHost not listed)" \
+    test "$(count "$OUT" '^subkey Child$\|^subkey RenMoved$'),$(count "$OUT" '^subkey RenHost$')" = 2,0
+vm a ntget "$NR\\RenMoved\\Child" cv + ntrename "$R\\RenMoved\\Child" Other + exists "$R\\RenMoved\\Other" \
+     + exists "$R\\RenMoved\\Child"
+ok "a: the renamed tree reads through Nt* and renames again" \
+    test "$(count "$OUT" '^value cv=changed$\|^rename status=0x0$\|^exists .*RenMoved.Other$\|^absent .*RenMoved.Child (')" = 4
+host get "$R\\RenHost" rv + get "$R\\RenHost\\Child" cv + exists "$R\\RenMoved"
+ok "host: the key tree is unchanged, the new name absent" \
+    test "$(count "$OUT" '^value rv=renhost$\|^value cv=renchild$\|^absent .*RenMoved')" = 3
+vm b get "$R\\RenHost" rv + exists "$R\\RenMoved"
+ok "b: the key tree is unchanged, the new name absent" \
+    test "$(count "$OUT" '^value rv=renhost$\|^absent .*RenMoved')" = 2
+
+# Registry links: the host's links are followed in a VM, so that every
+# spelling of a key is one virtual key there too. Wine 8 (a default prefix)
+# has HKLM\Software\Wow6432Node\Classes -> HKLM\Software\Classes\Wow6432Node;
+# HKLM\SYSTEM\CurrentControlSet is a link on Windows (to ControlSet001) but
+# a plain key under Wine 8: the VM must agree with its host either way.
+host linkinfo "$NL1" + linkinfo '\Registry\Machine\System\CurrentControlSet'
+ok "host: Wow6432Node\\Classes is a link to Classes\\Wow6432Node (control)" \
+    grep -qi '^link .*Wow6432Node.Classes -> \\Registry\\Machine\\Software\\Classes\\Wow6432Node$' <<<"$OUT"
+ccs_link=$(grep -ci '^link .*CurrentControlSet -> \\Registry\\Machine\\System\\ControlSet001$' <<<"$OUT")
+vm a set "$L1\\PlumeLinkTest" v linkvalue
+ok "a writes through the link: exit 0" test "$RC" = 0
+vm a get "$L2\\PlumeLinkTest" v + ntget "$NL2\\PlumeLinkTest" v + get "$L1\\PlumeLinkTest" v \
+     + ntget "$NL1\\PlumeLinkTest" v + keys "$L1" + keys "$L2" + ntkeys "$NL1" + ntkeys "$NL2"
+ok "a: read back through the target (advapi32)" has "$(sed -n 1p <<<"$OUT")" "^value v=linkvalue$"
+ok "a: read back through the target (\\Registry\\Machine..., Nt*)" \
+    has "$(sed -n 2p <<<"$OUT")" "^value v=linkvalue$"
+ok "a: read back through the link (advapi32, Nt*)" \
+    test "$(sed -n 3,4p <<<"$OUT" | grep -c '^value v=linkvalue$')" = 2
+ok "a: listed once under each name (RegEnumKeyEx x2, NtEnumerateKey x2)" \
+    test "$(count "$OUT" '^subkey PlumeLinkTest$'),$(count "$OUT" '^ntsubkey PlumeLinkTest$')" = 2,2
+n1=$(grep '^subkeys=' <<<"$OUT" | sed -n 1p) n2=$(grep '^subkeys=' <<<"$OUT" | sed -n 2p)
+ok "a: both names list as many subkeys as RegQueryInfoKey counts ($n1)" \
+    test -n "$n1" -a "$n1" = "$n2" -a "$(sed 's/subkeys=\([0-9]*\) info=\1$/same/' <<<"$n1")" = same
+host get "$L1\\PlumeLinkTest" v + get "$L2\\PlumeLinkTest" v + keys "$L2"
+ok "host: has it under neither name" test "$(count "$OUT" '^missing v')" = 2
+ok "host: does not list it" lacks "$OUT" '^subkey PlumeLinkTest$'
+vm b get "$L1\\PlumeLinkTest" v + get "$L2\\PlumeLinkTest" v
+ok "b: has it under neither name" test "$(count "$OUT" '^missing v')" = 2
+vm a set "$L2\\PlumeLinkRev" w revvalue + get "$L1\\PlumeLinkRev" w + ntget "$NL1\\PlumeLinkRev" w
+ok "a: written through the target, read through the link (advapi32, Nt*)" \
+    test "$(count "$OUT" '^value w=revvalue$')" = 2
+vm a delkey "$L2\\PlumeLinkTest" + exists "$L1\\PlumeLinkTest" + exists "$L2\\PlumeLinkTest" \
+     + delkey "$L1\\PlumeLinkRev" + exists "$L2\\PlumeLinkRev" + keys "$L1"
+ok "a: deleted through the target: gone under both names" \
+    test "$(count "$OUT" '^absent .*PlumeLinkTest (')" = 2
+ok "a: deleted through the link: gone under the target" \
+    has "$OUT" '^absent .*Classes.Wow6432Node.PlumeLinkRev ('
+ok "a: the listing no longer has them" lacks "$OUT" '^subkey PlumeLink'
+host exists "$L2\\PlumeLinkTest" + exists "$L2\\PlumeLinkRev"
+ok "host: still has neither" test "$(count "$OUT" '^absent')" = 2
+vm a linkinfo "$NL1" + linkwrite "$NL1" \
+     + ntlink '\Registry\Machine\Software\PlumeTest\VmLink' '\Registry\Machine\Software\PlumeTest\Host' \
+     + get "$K\\Host" PlumeThroughLink + exists "$K\\VmLink"
+ok "a: the link itself reads as the host's (OBJ_OPENLINK)" \
+    grep -qi '^link .* -> \\Registry\\Machine\\Software\\Classes\\Wow6432Node$' <<<"$OUT"
+ok "a: the link itself cannot be opened for writing" has "$OUT" '^linkwrite status=0xc0000022$'
+ok "a: a VM cannot create a link (REG_OPTION_CREATE_LINK refused)" \
+    has "$OUT" '^ntlink create=0xc0000022 '
+ok "a: nothing was written through it, nor created" \
+    test "$(count "$OUT" '^missing PlumeThroughLink\|^absent .*VmLink')" = 2
+# CurrentControlSet and ControlSet001: one key in the VM exactly when the host links them.
+vm a set "$C1\\PlumeLinkTest" v ccsvalue + get "$C2\\PlumeLinkTest" v + linkinfo "$NC"
+if [ "$ccs_link" = 1 ]; then
+    ok "a: CurrentControlSet write seen under ControlSet001 (a link on this host)" \
+        has "$OUT" '^value v=ccsvalue$'
+else
+    ok "a: CurrentControlSet is a plain key as on this host: not seen under ControlSet001" \
+        test "$(count "$OUT" '^missing v\|^nolink')" = 2
+fi
+vm a deltree "$C1\\PlumeLinkTest"
 
 # Open + query of an untouched key: VM against native (figures, not a test).
 host bench 3000 'HKLM\Software\Microsoft\Windows NT\CurrentVersion' ProductName
@@ -150,5 +246,5 @@ ok "a re-created: starts from the host again" has "$OUT" "missing dv"
 
 plume delete a
 plume delete b
-host deltree "$K" + deltree "$U"
+host deltree "$K" + deltree "$U" + deltree "$R"
 finish

@@ -1,9 +1,17 @@
 /* libFuzzer target: registry name resolution; a resolved name resolves to
- * itself, and its private name maps back to it. */
+ * itself, and its private name maps back to it; following the links of a
+ * small table stays in bounds and settles (a second pass changes nothing). */
 #include "regpath.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define U(s) (const uint16_t *)u##s, sizeof(u##s) / 2 - 1
+static const regpath_link links[] = {
+    { U("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet"), U("\\REGISTRY\\MACHINE\\System\\ControlSet001") },
+    { U("\\REGISTRY\\USER\\S\\Software\\Classes"), U("\\REGISTRY\\USER\\S_Classes") },
+    { U("\\REGISTRY\\MACHINE\\a"), U("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\b\\c") },
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -27,6 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)regpath_rest_off(out, olen, kind);
         (void)regpath_leaf_off(out, olen);
         (void)regpath_hash(out, olen);
+        size_t cap = in[0] % 8192 + 1, flen = 0, glen = 0;
+        unsigned rw = 0;
+        int open_link = n > 1 && (in[1] & 1);
+        int fk = regpath_follow_links(links, 3, out, olen, open_link, again, cap, &flen, &rw);
+        if (flen > cap || (fk == RP_INVALID && flen))
+            abort();
+        if (fk != RP_INVALID && !open_link) {
+            static uint16_t third[8192];
+            if (regpath_follow_links(links, 3, again, flen, 0, third, 8192, &glen, &rw) != fk ||
+                rw != 0 || glen != flen || memcmp(third, again, flen * 2))
+                abort();
+        }
     }
     return 0;
 }

@@ -268,6 +268,142 @@ static void test_fuzz(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* Links: a prefix rewritten through a small table. */
+static regpath_link LK[4];
+static size_t NLK;
+
+static void link_add(const char *from, const char *to)
+{
+    static uint16_t store[8][128];
+    uint16_t *f = store[NLK * 2], *t = store[NLK * 2 + 1];
+    size_t i;
+    for (i = 0; from[i]; i++)
+        f[i] = (uint16_t)(unsigned char)from[i];
+    LK[NLK].from = f;
+    LK[NLK].nfrom = i;
+    for (i = 0; to[i]; i++)
+        t[i] = (uint16_t)(unsigned char)to[i];
+    LK[NLK].to = t;
+    LK[NLK].nto = i;
+    NLK++;
+}
+
+static int follow(const char *v, int open_link, unsigned *rw)
+{
+    return regpath_follow_links(LK, NLK, W(v), L(v), open_link, out, 1024, &outn, rw);
+}
+
+static void test_links(void)
+{
+    unit_ctx = "links";
+    NLK = 0;
+    link_add("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet",
+             "\\REGISTRY\\MACHINE\\System\\ControlSet001");
+    link_add("\\REGISTRY\\USER\\S-1-5-21-1\\Software\\Classes",
+             "\\REGISTRY\\USER\\S-1-5-21-1_Classes");
+    unsigned rw = 99;
+    static const struct {
+        const char *in;
+        int open_link, kind;
+        const char *want;
+        unsigned rewrites;
+    } cases[] = {
+        /* Below the link, any case: the target's spelling, the rest as given. */
+        { "\\REGISTRY\\MACHINE\\system\\currentcontrolset\\Services\\X", 0, RP_MACHINE,
+          "\\REGISTRY\\MACHINE\\System\\ControlSet001\\Services\\X", 1 },
+        /* The link's own name: followed, unless open_link. */
+        { "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet", 0, RP_MACHINE,
+          "\\REGISTRY\\MACHINE\\System\\ControlSet001", 1 },
+        { "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet", 1, RP_MACHINE,
+          "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet", 0 },
+        /* open_link only keeps the last component: a link above is followed. */
+        { "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services", 1, RP_MACHINE,
+          "\\REGISTRY\\MACHINE\\System\\ControlSet001\\Services", 1 },
+        /* Not a component boundary, a parent: unchanged. */
+        { "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSetX\\A", 0, RP_MACHINE,
+          "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSetX\\A", 0 },
+        { "\\REGISTRY\\MACHINE\\SYSTEM", 0, RP_MACHINE, "\\REGISTRY\\MACHINE\\SYSTEM", 0 },
+        /* HKCU\Software\Classes (a link on Windows). */
+        { "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\Classes\\.txt", 0, RP_USER,
+          "\\REGISTRY\\USER\\S-1-5-21-1_Classes\\.txt", 1 },
+        { "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\ClassesX", 0, RP_USER,
+          "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\ClassesX", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unit_ctx = cases[i].in;
+        CHECK_EQ_INT(follow(cases[i].in, cases[i].open_link, &rw), cases[i].kind);
+        CHECK(eq(out, outn, cases[i].want));
+        CHECK_EQ_INT(rw, cases[i].rewrites);
+    }
+    unit_ctx = "links";
+    CHECK_EQ_INT(regpath_link_match(LK, NLK, W("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\A"),
+                                    L("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\A"), 1), 0);
+    CHECK_EQ_INT(regpath_link_match(LK, NLK, W("\\REGISTRY\\MACHINE"), L("\\REGISTRY\\MACHINE"), 0),
+                 -1);
+    /* In place, growing and shrinking. */
+    {
+        uint16_t buf[128];
+        const char *v = "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\Classes\\A\\B";
+        for (size_t i = 0; v[i]; i++)
+            buf[i] = (uint16_t)v[i];
+        size_t n;
+        CHECK_EQ_INT(regpath_follow_links(LK, NLK, buf, L(v), 0, buf, 128, &n, NULL), RP_USER);
+        CHECK(eq(buf, n, "\\REGISTRY\\USER\\S-1-5-21-1_Classes\\A\\B"));
+    }
+    /* A chain: a target that is itself below a link. */
+    link_add("\\REGISTRY\\MACHINE\\Software\\Wow6432Node\\X",
+             "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Y");
+    CHECK_EQ_INT(follow("\\REGISTRY\\MACHINE\\Software\\Wow6432Node\\X\\Z", 0, &rw), RP_MACHINE);
+    CHECK(eq(out, outn, "\\REGISTRY\\MACHINE\\System\\ControlSet001\\Y\\Z"));
+    CHECK_EQ_INT(rw, 2);
+    /* Too small: invalid, nothing returned; a loop: invalid. */
+    CHECK_EQ_INT(regpath_follow_links(LK, NLK, W("\\REGISTRY\\MACHINE\\Software\\Wow6432Node\\X"),
+                                      L("\\REGISTRY\\MACHINE\\Software\\Wow6432Node\\X"), 0, out,
+                                      40, &outn, NULL),
+                 RP_INVALID);
+    CHECK_EQ_INT(outn, 0);
+    link_add("\\REGISTRY\\MACHINE\\A", "\\REGISTRY\\MACHINE\\A\\B");
+    CHECK_EQ_INT(follow("\\REGISTRY\\MACHINE\\A\\C", 0, &rw), RP_INVALID);
+    CHECK_EQ_INT(outn, 0);
+    /* No table: a copy. */
+    CHECK_EQ_INT(regpath_follow_links(NULL, 0, W("\\REGISTRY\\USER\\x"), 16, 0, out, 1024, &outn,
+                                      NULL),
+                 RP_USER);
+    CHECK(eq(out, outn, "\\REGISTRY\\USER\\x"));
+    /* Random names through the table: bounded output, and idempotent. */
+    NLK = 3;
+    srand(77);
+    static const char *const parts[] = { "\\REGISTRY", "\\MACHINE", "\\USER", "\\SYSTEM",
+                                         "\\CurrentControlSet", "\\S-1-5-21-1", "\\Software",
+                                         "\\Classes", "\\Wow6432Node", "\\X", "\\q" };
+    int bad = 0;
+    for (int it = 0; it < 20000; it++) {
+        char v[400] = "";
+        int k = rand() % 8;
+        if (rand() % 4)
+            strcat(v, rand() % 2 ? "\\REGISTRY\\MACHINE" : "\\REGISTRY\\USER");
+        for (int i = 0; i < k; i++)
+            strcat(v, parts[rand() % 11]);
+        if (!v[0])
+            continue;
+        size_t cap = (size_t)(rand() % 90) + 1, on = 7;
+        uint16_t *o = malloc(cap * sizeof *o);
+        int kind = regpath_follow_links(LK, NLK, W(v), L(v), rand() % 2, o, cap, &on, NULL);
+        if (on > cap || (kind == RP_INVALID && on))
+            bad++;
+        if (kind != RP_INVALID) {
+            uint16_t again[128];
+            size_t an;
+            unsigned r2;
+            if (regpath_follow_links(LK, NLK, o, on, 0, again, 128, &an, &r2) != kind ||
+                (r2 != 0 && regpath_link_match(LK, NLK, o, on, 1) >= 0))
+                bad++;
+        }
+        free(o);
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     test_resolve();
@@ -275,6 +411,7 @@ int main(void)
     test_misc();
     test_tmp();
     test_merge();
+    test_links();
     test_fuzz();
     return UNIT_REPORT();
 }

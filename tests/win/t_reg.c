@@ -17,12 +17,21 @@
  *   ntget NTNAME NAME      NtOpenKey + NtQueryValueKey, printed like get
  *   ntmulti NTNAME N1 N2   NtQueryMultipleValueKey of two values
  *   ntkeys NTNAME          "ntsubkey NAME" lines (NtEnumerateKey)
- *   ntrename KEY NEWNAME   NtRenameKey: "rename status=0x..."
+ *   ntrename KEY NEWNAME   NtRenameKey: "rename status=0x...", and when it
+ *                          succeeded the handle's names: "renamed keyname=...
+ *                          objname=..." (NtQueryKey, NtQueryObject)
  *   hive KEY FILE          NtSaveKey, NtLoadKey, RegLoadKey:
  *                          "ntsave=0x... ntload=0x... load=N"
  *   notify KEY NAME VALUE  arms RegNotifyChangeKeyValue, sets the value
  *                          through another handle: "notified=0|1"
  *   bench N KEY NAME       N times open + query + close: "bench ns=..."
+ *   linkinfo NTNAME        the key itself (OBJ_OPENLINK): "link NTNAME -> TARGET"
+ *                          (its REG_LINK SymbolicLinkValue) or "nolink NTNAME (...)"
+ *   linkwrite NTNAME       opens the key itself (OBJ_OPENLINK) for KEY_SET_VALUE and
+ *                          closes it: "linkwrite status=0x..."
+ *   ntlink NTNAME TARGET   NtCreateKey(REG_OPTION_CREATE_LINK) + SymbolicLinkValue,
+ *                          then a value written through the new name:
+ *                          "ntlink create=0x... set=0x... write=0x..."
  *
  * KEY: HKLM\..., HKCU\..., HKCR\..., HKU\.... Exit code: 0, or 1 when a
  * command failed (a "missing"/"absent" answer is no failure). */
@@ -349,6 +358,20 @@ static void cmd_ntrename(const wchar_t *key, const wchar_t *newname)
     init_us(&u, newname);
     NTSTATUS st = NtRenameKey(h, &u);
     printf("rename status=0x%lx\n", (unsigned long)st);
+    if (st >= 0) {
+        /* The handle now names the key by its new name. */
+        static BYTE kb[4096], ob[4096];
+        ULONG ret;
+        NTSTATUS a = NtQueryKey(h, 3 /* KeyNameInformation */, kb, sizeof kb - 2, &ret);
+        NTSTATUS b = NtQueryObject(h, ObjectNameInformation, ob, sizeof ob - 2, &ret);
+        if (a >= 0 && b >= 0) {
+            UNICODE_STRING *on = (UNICODE_STRING *)ob;
+            printf("renamed keyname=%.*ls objname=%.*ls\n", (int)(*(ULONG *)kb / 2),
+                   (wchar_t *)(kb + 4), (int)(on->Length / 2), on->Buffer);
+        } else {
+            printf("renamed query status=0x%lx/0x%lx\n", (unsigned long)a, (unsigned long)b);
+        }
+    }
     RegCloseKey(h);
 }
 
@@ -357,6 +380,7 @@ static void cmd_hive(const wchar_t *key, const wchar_t *file)
     const wchar_t *sub;
     HKEY root = parse_key(key, &sub), h;
     LONG e = RegOpenKeyExW(root, sub, 0, KEY_READ, &h);
+    fprintf(stderr, "hive: open %ls %ld\n", key, e);
     if (e) {
         fail("open", key, e);
         return;
@@ -393,7 +417,8 @@ static void cmd_hive(const wchar_t *key, const wchar_t *file)
     fprintf(stderr, "hive: RegLoadKeyW %ld\n", l);
     if (l == 0)
         RegUnLoadKeyW(HKEY_LOCAL_MACHINE, L"PlumeHiveTest");
-    DeleteFileW(file);
+    BOOL d = DeleteFileW(file);
+    fprintf(stderr, "hive: DeleteFileW %d (%lu)\n", d, d ? 0 : GetLastError());
     printf("ntsave=0x%lx ntload=0x%lx load=%ld\n", (unsigned long)ss, (unsigned long)ls, l);
 }
 
@@ -420,6 +445,72 @@ static void cmd_notify(const wchar_t *key, const wchar_t *name, const wchar_t *v
     }
     CloseHandle(ev);
     RegCloseKey(h);
+}
+
+static void cmd_linkinfo(const wchar_t *key)
+{
+    UNICODE_STRING u, v;
+    OBJECT_ATTRIBUTES oa;
+    HANDLE h;
+    init_us(&u, key);
+    InitializeObjectAttributes(&oa, &u, OBJ_CASE_INSENSITIVE | OBJ_OPENLINK, NULL, NULL);
+    NTSTATUS st = NtOpenKey(&h, KEY_QUERY_VALUE, &oa);
+    if (st < 0) {
+        printf("nolink %ls (open status 0x%lx)\n", key, (unsigned long)st);
+        return;
+    }
+    init_us(&v, L"SymbolicLinkValue");
+    static BYTE buf[2048];
+    ULONG ret;
+    st = NtQueryValueKey(h, &v, 2 /* KeyValuePartialInformation */, buf, sizeof buf - 2, &ret);
+    kv_partial *p = (kv_partial *)buf;
+    if (st < 0 || p->Type != REG_LINK) {
+        printf("nolink %ls (query status 0x%lx)\n", key, (unsigned long)st);
+    } else {
+        wchar_t *t = (wchar_t *)p->Data;
+        t[p->DataLength / 2] = 0;
+        printf("link %ls -> %ls\n", key, t);
+    }
+    CloseHandle(h);
+}
+
+static void cmd_linkwrite(const wchar_t *key)
+{
+    UNICODE_STRING u;
+    OBJECT_ATTRIBUTES oa;
+    HANDLE h;
+    init_us(&u, key);
+    InitializeObjectAttributes(&oa, &u, OBJ_CASE_INSENSITIVE | OBJ_OPENLINK, NULL, NULL);
+    NTSTATUS st = NtOpenKey(&h, KEY_SET_VALUE, &oa);
+    printf("linkwrite status=0x%lx\n", (unsigned long)st);
+    if (st >= 0)
+        CloseHandle(h);
+}
+
+static void cmd_ntlink(const wchar_t *key, const wchar_t *target)
+{
+    UNICODE_STRING u, v;
+    OBJECT_ATTRIBUTES oa;
+    HANDLE h;
+    ULONG disp = 0;
+    init_us(&u, key);
+    InitializeObjectAttributes(&oa, &u, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    NTSTATUS cs = NtCreateKey(&h, KEY_ALL_ACCESS | KEY_CREATE_LINK, &oa, 0, NULL,
+                              REG_OPTION_CREATE_LINK | REG_OPTION_VOLATILE, &disp);
+    NTSTATUS ss = -1, ws = -1;
+    if (cs >= 0) {
+        init_us(&v, L"SymbolicLinkValue");
+        ss = NtSetValueKey(h, &v, 0, REG_LINK, (PVOID)target, (ULONG)(wcslen(target) * 2));
+        CloseHandle(h);
+        HANDLE w;
+        if ((ws = nt_open(key, KEY_SET_VALUE, &w, 0)) >= 0) {
+            init_us(&v, L"PlumeThroughLink");
+            ws = NtSetValueKey(w, &v, 0, REG_SZ, (PVOID)L"x", 4);
+            CloseHandle(w);
+        }
+    }
+    printf("ntlink create=0x%lx set=0x%lx write=0x%lx\n", (unsigned long)cs, (unsigned long)ss,
+           (unsigned long)ws);
 }
 
 static void cmd_bench(int n, const wchar_t *key, const wchar_t *name)
@@ -464,11 +555,11 @@ int wmain(int argc, wchar_t **argv)
             !wcscmp(c, L"ntmulti") || !wcscmp(c, L"bench"))
             k = 3;
         else if (!wcscmp(c, L"get") || !wcscmp(c, L"delval") || !wcscmp(c, L"ntget") ||
-                 !wcscmp(c, L"hive") || !wcscmp(c, L"ntrename"))
+                 !wcscmp(c, L"hive") || !wcscmp(c, L"ntrename") || !wcscmp(c, L"ntlink"))
             k = 2;
         else if (!wcscmp(c, L"delkey") || !wcscmp(c, L"deltree") || !wcscmp(c, L"exists") ||
                  !wcscmp(c, L"keys") || !wcscmp(c, L"values") || !wcscmp(c, L"name") ||
-                 !wcscmp(c, L"ntkeys"))
+                 !wcscmp(c, L"ntkeys") || !wcscmp(c, L"linkinfo") || !wcscmp(c, L"linkwrite"))
             k = 1;
         else if (!wcscmp(c, L"+")) {
             i++;
@@ -497,6 +588,9 @@ int wmain(int argc, wchar_t **argv)
         else if (!wcscmp(c, L"values")) cmd_list(a[0], 1);
         else if (!wcscmp(c, L"name")) cmd_name(a[0]);
         else if (!wcscmp(c, L"ntkeys")) cmd_ntkeys(a[0]);
+        else if (!wcscmp(c, L"linkinfo")) cmd_linkinfo(a[0]);
+        else if (!wcscmp(c, L"linkwrite")) cmd_linkwrite(a[0]);
+        else if (!wcscmp(c, L"ntlink")) cmd_ntlink(a[0], a[1]);
         fflush(stdout);
         i += k + 1;
     }
