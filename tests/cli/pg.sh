@@ -8,11 +8,7 @@
 # Debian's psql reaches each at its VM's address and sees that VM's data.
 # Then stop, restart (the data stays), plume stop, delete: nothing is left.
 #
-# Env (set by ctest): WINEPREFIX, PLUME_BIN, PLUME_SRC. Optional:
-#   PG_HOST_CWD_WORKAROUND=1  creates an empty host C:\pgdata for the run,
-#       so that postgres's child processes can start in their working
-#       directory (docs/ns-pg.md, "Known problems" 1); the check "the host
-#       has no data directory" then fails, as it should.
+# Env (set by ctest): WINEPREFIX, PLUME_BIN, PLUME_SRC.
 source "$(dirname "$0")/lib.sh"
 use_root pg
 PLUME_SRC=${PLUME_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -40,7 +36,6 @@ LOGS=$(mktemp -d)
 cleanup() {
     for vm in a b; do "$WINE" "$PLUME_BIN/plume.exe" stop $vm >/dev/null 2>&1; done
     for vm in a b; do "$WINE" "$PLUME_BIN/plume.exe" delete $vm >/dev/null 2>&1; done
-    [ "${PG_HOST_CWD_WORKAROUND:-}" = 1 ] && rmdir "$HOST_PGDATA" 2>/dev/null
     rm -rf "$LOGS" "$STAMP"
 }
 trap cleanup EXIT
@@ -139,10 +134,6 @@ host_sc query postgresql
 ok "host: still no service postgresql" test "$RC" != 0
 
 # --- sc start postgresql in both -----------------------------------------------------
-if [ "${PG_HOST_CWD_WORKAROUND:-}" = 1 ]; then
-    echo "note: PG_HOST_CWD_WORKAROUND=1: creating an empty host C:\\pgdata"
-    mkdir -p "$HOST_PGDATA"
-fi
 for vm in a b; do
     plume run $vm -- sc start postgresql
     ok "$vm: sc start postgresql: exit 0" test "$RC" = 0
