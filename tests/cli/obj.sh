@@ -7,7 +7,7 @@ B=$(echo "$PLUME_BIN" | sed 's|^|Z:|; s|/|\\|g')   # the bin folder, Windows sty
 T="$B\\t_obj.exe"
 [ -f "$PLUME_BIN/t_obj.exe" ] || { echo "missing: $PLUME_BIN/t_obj.exe (build first)"; exit 1; }
 LOGS=$(mktemp -d)
-KINDS=mutex,event,semaphore,section,timer,job,dir,mailslot
+KINDS=mutex,event,semaphore,section,timer,job,dir,iocp,mailslot   # iocp: NtCreateIoCompletion
 PIDS=()
 
 cleanup() {
@@ -86,6 +86,8 @@ ok "a: NtQueryObject gives the virtual name (Global\\)" \
     has "$OUT" 'GA-event created existed=0 name=\\BaseNamedObjects\\GA-event$'
 ok "a: NtQueryObject gives the virtual name (mailslot)" \
     has "$OUT" 'ObjT-mailslot created existed=0 name=\\Device\\MailSlot\\ObjT-mailslot$'
+ok "a: NtQueryObject gives the virtual name (I/O completion port, NtCreateIoCompletion)" \
+    has "$OUT" 'ObjT-iocp created existed=0 name=\\Sessions\\1\\BaseNamedObjects\\ObjT-iocp$'
 ok "a: no name shows the VM's prefix" lacks "$OUT" 'Plume\.'
 
 run_in a open "$KINDS" ObjT,OnlyA
@@ -121,6 +123,9 @@ ok "host: three ObjT-mutex objects exist, two renamed" \
 ok "host: a's is renamed with a's tag" has "$OUT" 'Plume\.[0-9a-f]*\.a\.ObjT-mutex'
 ok "host: b's is renamed with b's tag" has "$OUT" 'Plume\.[0-9a-f]*\.b\.ObjT-mutex'
 btag=$(grep -o 'Plume\.[0-9a-f]*\.b\.' <<<"$OUT" | head -1)
+run_in host list ObjT-iocp
+ok "host: three ObjT-iocp I/O completion ports (its own, a's and b's renamed)" \
+    test "$(count "$OUT" 'entry .*ObjT-iocp type=IoCompletion$'),$(count "$OUT" 'entry .*\\Plume\.[0-9a-f]*\.[ab]\.ObjT-iocp type=IoCompletion$')" = 3,2
 # A VM that spells another VM's prefix gets a name of its own.
 run_in a open mutex "${btag}ObjT"
 ok "a: b's object is not reached by spelling b's prefix ($btag)" has "$OUT" 'notfound'
@@ -151,6 +156,37 @@ run_in b list ObjT-
 ok "b: lists its own ObjT objects only" test "$(count "$OUT" "^entry ${S}ObjT-")" = "$n_bno"
 run_in host list ObjT-mutex
 ok "host: still lists every name (control)" test "$(count "$OUT" 'entry .*ObjT-mutex')" = 3
+
+# --- object symbolic links ----------------------------------------------------
+# A link a creates in its namespace (NtCreateSymbolicLinkObject) to its own
+# event resolves in a, to a's object (a's event is signaled, the host's of
+# the same name is not); neither the host nor b has the link.
+L='\Sessions\1\BaseNamedObjects\ObjLink'
+bg hostev.log host create event LinkT 120
+ok "host: its LinkT-event (not signaled) created" ready hostev.log
+bg alink.log a mklink ObjLink LinkT-event 120
+ok "a: the link ObjLink -> LinkT-event created" ready alink.log
+log alink.log
+ok "a: NtCreateSymbolicLinkObject succeeds, NtQueryObject gives the link's virtual name" \
+    has "$OUT" '^link status=0x00000000 name=\\Sessions\\1\\BaseNamedObjects\\ObjLink$'
+ok "a: the creating process opens a's event through the link" \
+    has "$OUT" '^via link found signaled=1 name=\\Sessions\\1\\BaseNamedObjects\\LinkT-event$'
+run_in a open-ev "$L"
+ok "a: another process of a resolves the link to a's event (signaled), not the host's" \
+    has "$OUT" '^found signaled=1 name=\\Sessions\\1\\BaseNamedObjects\\LinkT-event$'
+run_in a open-nt symlink "$L"
+ok "a: the link itself opens, under its virtual name" \
+    has "$OUT" '^found name=\\Sessions\\1\\BaseNamedObjects\\ObjLink$'
+run_in host open-nt symlink "$L"
+ok "host: has no link of that name" has "$OUT" '^notfound'
+run_in host open-ev "$L"
+ok "host: nothing resolves through that name" has "$OUT" '^notfound'
+run_in host open-ev '\Sessions\1\BaseNamedObjects\LinkT-event'
+ok "host: its own LinkT-event is there, not signaled (control)" has "$OUT" '^found signaled=0 '
+run_in b open-nt symlink "$L"
+ok "b: has no link of that name" has "$OUT" '^notfound'
+run_in b open-ev "$L"
+ok "b: nothing resolves through that name" has "$OUT" '^notfound'
 
 # --- named pipes -------------------------------------------------------------------
 bg hostpipe.log host pipe-server PipeT,ntsvcs host 120

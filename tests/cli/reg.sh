@@ -35,11 +35,17 @@ NL2='\REGISTRY\MACHINE\SOFTWARE\CLASSES\WOW6432NODE'
 C1='HKLM\SYSTEM\CurrentControlSet\Services'    # a link on Windows only
 C2='HKLM\SYSTEM\ControlSet001\Services'
 NC='\Registry\Machine\System\CurrentControlSet'
-host deltree "$K" + deltree "$U" + deltree "$R" + deltree "$L2\PlumeLinkTest" + deltree "$L2\PlumeLinkRev"
+DEF='HKU\.DEFAULT\Software\PlumeTest'            # HKU's .DEFAULT user
+KV='HKLM\Software\PlumeTestV'                     # values and flush
+NV='\Registry\Machine\Software\PlumeTestV'
+host deltree "$K" + deltree "$U" + deltree "$R" + deltree "$L2\PlumeLinkTest" + deltree "$L2\PlumeLinkRev" \
+     + deltree "$DEF" + deltree "$KV"
 host set "$K\\Host" hv hostvalue + set "$K\\Host\\Sub" sv subvalue + set "$K\\Gone" gv gonevalue \
      + set "$K\\Gone\\Child" cv childvalue + set "$U\\HostU" uv hostuser \
      + set "$R\\RenHost" rv renhost + set "$R\\RenHost\\Child" cv renchild \
-     + set "$R\\RenHost\\Child\\Deep" dv rendeep
+     + set "$R\\RenHost\\Child\\Deep" dv rendeep \
+     + set "$KV\\Vals" h1 one + set "$KV\\Vals" h2 two + set "$KV\\Vals" h3 three \
+     + set "$KV\\Flush" fv flushhost
 ok "host fixtures written" test "$RC" = 0
 
 # A VM's private registry state outlives its folder only until plume delete:
@@ -110,6 +116,70 @@ ok "a: Plume's own tree cannot be opened" test "$(count "$OUT" '^absent')" = 2
 host keys "$K" + keys 'HKLM\Software'
 ok "host: lists Gone and Host only" has "$OUT" "^subkeys=2 info=2"
 ok "host: Plume's tree exists (control)" has "$OUT" "^subkey Plume$"
+
+# Values: the private key holds every host value from its copy-up on, so
+# RegEnumValue lists host + VM values, minus deleted ones, once each.
+vm a set "$KV\\Vals" v1 vmone + set "$KV\\Vals" h2 changed2 + delval "$KV\\Vals" h3
+ok "a: a value added, a host value changed, one deleted: exit 0" test "$RC" = 0
+vm a values "$KV\\Vals"
+ok "a: RegEnumValue lists h1, h2, v1" test "$(count "$OUT" '^valname \(h1\|h2\|v1\)$')" = 3
+ok "a: the deleted value is not listed" lacks "$OUT" '^valname h3$'
+ok "a: no value listed twice, count and RegQueryInfoKey agree (3)" \
+    test "$(grep '^valname' <<<"$OUT" | sort | uniq -d | wc -l),$(grep '^values=' <<<"$OUT")" = "0,values=3 info=3"
+host values "$KV\\Vals"
+ok "host: lists h1, h2, h3 and not a's v1" \
+    test "$(count "$OUT" '^valname \(h1\|h2\|h3\)$'),$(count "$OUT" '^valname v1$')" = 3,0
+# NtQueryMultipleValueKey on the copied-up key: host and VM values together;
+# a missing (deleted) name fails the call, as natively. Wine 8's is a stub
+# (success, nothing filled in): then the VM must get just what the host gets.
+host ntmulti "$NV\\Vals" h2 h3 + ntmulti "$NV\\Vals" h1 v1
+hmulti=$OUT
+vm a ntmulti "$NV\\Vals" h1 v1 + ntmulti "$NV\\Vals" h2 v1 + ntmulti "$NV\\Vals" h1 h3
+if has "$hmulti" '<nodata>'; then
+    ok "host: NtQueryMultipleValueKey is Wine 8's stub: success, no data (control)" \
+        test "$hmulti" = $'multi status=0x0 h2=<nodata> h3=<nodata>\nmulti status=0x0 h1=<nodata> v1=<nodata>'
+    ok "a: NtQueryMultipleValueKey on the copied-up key: what the host's stub gives" \
+        test "$OUT" = $'multi status=0x0 h1=<nodata> v1=<nodata>\nmulti status=0x0 h2=<nodata> v1=<nodata>\nmulti status=0x0 h1=<nodata> h3=<nodata>'
+else
+    ok "host: NtQueryMultipleValueKey reads the host's values, not a's" \
+        test "$hmulti" = $'multi status=0x0 h2=two h3=three\nmulti status=0xc0000034'
+    ok "a: NtQueryMultipleValueKey: a host value and a VM value" \
+        test "$(sed -n 1p <<<"$OUT")" = 'multi status=0x0 h1=one v1=vmone'
+    ok "a: NtQueryMultipleValueKey: the VM's change of a host value" \
+        test "$(sed -n 2p <<<"$OUT")" = 'multi status=0x0 h2=changed2 v1=vmone'
+    ok "a: NtQueryMultipleValueKey with a deleted value: STATUS_OBJECT_NAME_NOT_FOUND" \
+        test "$(sed -n 3p <<<"$OUT")" = 'multi status=0xc0000034'
+fi
+
+# HKU: the current user's key under HKU\<SID> is HKCU's; .DEFAULT's too is
+# virtual. Written in a, read back through HKCU and \Registry\User\...
+host sid
+SID=$(sed -n 's/^sid //p' <<<"$OUT")
+ok "host: the current user's SID ($SID)" has "$SID" '^S-1-'
+vm a set "HKU\\$SID\\Software\\PlumeTest\\HkuKey" hu hkuvalue + set "$DEF\\DefKey" du defvalue
+ok "a writes under HKU\\<SID> and HKU\\.DEFAULT: exit 0" test "$RC" = 0
+vm a get "HKCU\\Software\\PlumeTest\\HkuKey" hu + ntget "\\Registry\\User\\$SID\\Software\\PlumeTest\\HkuKey" hu \
+     + get "$DEF\\DefKey" du + ntget '\Registry\User\.DEFAULT\Software\PlumeTest\DefKey' du
+ok "a: the HKU\\<SID> write read back through HKCU and \\Registry\\User\\<SID>" \
+    test "$(sed -n 1,2p <<<"$OUT")" = $'value hu=hkuvalue\nvalue hu=hkuvalue'
+ok "a: the HKU\\.DEFAULT write read back (advapi32, \\Registry\\User\\.DEFAULT)" \
+    test "$(sed -n 3,4p <<<"$OUT")" = $'value du=defvalue\nvalue du=defvalue'
+host get "HKCU\\Software\\PlumeTest\\HkuKey" hu + ntget "\\Registry\\User\\$SID\\Software\\PlumeTest\\HkuKey" hu \
+     + exists "$DEF" + ntget '\Registry\User\.DEFAULT\Software\PlumeTest\DefKey' du
+ok "host: neither HKU key is there" test "$(count "$OUT" '^missing \(hu\|du\) \|^absent ')" = 4
+vm b get "HKCU\\Software\\PlumeTest\\HkuKey" hu + get "$DEF\\DefKey" du
+ok "b: neither HKU key is there" test "$(count "$OUT" '^missing \(hu\|du\) ')" = 2
+
+# NtFlushKey: on the VM's key and on an untouched host key, success; the
+# host key is not copied up (a later host change is seen in a).
+vm a ntflush "$N\\VmKey" + ntflush "$NV\\Flush" + ntflush "$N\\Gone"
+ok "a: NtFlushKey of its own key succeeds" test "$(sed -n 1p <<<"$OUT")" = 'flush status=0x0'
+ok "a: NtFlushKey of an untouched host key succeeds" test "$(sed -n 2p <<<"$OUT")" = 'flush status=0x0'
+ok "a: a key a deleted cannot be opened to flush it" test "$(sed -n 3p <<<"$OUT")" = 'flush open=0xc0000034'
+host get "$KV\\Flush" fv + set "$KV\\Flush" fv hostlater
+ok "host: the flushed key is unchanged" has "$OUT" '^value fv=flushhost$'
+vm a get "$KV\\Flush" fv
+ok "a: the flush made no private copy (the host's later change is seen)" has "$OUT" '^value fv=hostlater$'
 
 # The virtual name.
 vm a name "$K\\VmKey"
@@ -246,5 +316,5 @@ ok "a re-created: starts from the host again" has "$OUT" "missing dv"
 
 plume delete a
 plume delete b
-host deltree "$K" + deltree "$U" + deltree "$R"
+host deltree "$K" + deltree "$U" + deltree "$R" + deltree "$DEF" + deltree "$KV"
 finish

@@ -18,6 +18,27 @@
  *   rosize P N       a read-only open of P, then FileEndOfFileInformation N
  *                    through it (Windows refuses: no write access)
  *   hold P MS        opens P for reading, sharing nothing, for MS ms
+ *   loaddrv NAME     NtLoadDriver(\Registry\Machine\System\CurrentControlSet\
+ *                    Services\NAME): "loaddrv: status=0x..."
+ *   ntacc NTPATH HEX NtCreateFile(FILE_OPEN) with exactly the access HEX:
+ *                    "ntacc: ok" or "ntacc: status=0x...". With WRITE_DAC in
+ *                    HEX, then a NULL DACL through it (NtSetSecurityObject):
+ *                    " dacl=0x..."; with WRITE_OWNER, the user as owner:
+ *                    " owner=0x..."
+ *   ea NTPATH        an open for FILE_WRITE_EA, then NtSetEaFile of one EA
+ *                    (PLUMEEA=val): "ea: open=0x... set=0x..."
+ *   supersede NTPATH TEXT   NtCreateFile(FILE_SUPERSEDE) for writing, then
+ *                    TEXT: "supersede: ok info=N" (N: the IO_STATUS_BLOCK's
+ *                    Information, 0 FILE_SUPERSEDED, 2 FILE_CREATED)
+ *   rawvol PATH      CreateFileW(PATH, GENERIC_READ): "rawvol: open=ok|error=N",
+ *                    then a read of 512 bytes " read=ok|error=N" and a write of
+ *                    the bytes read (maybe none) back at offset 0 " write=ok|error=N"
+ *   ntlist DIR PATTERN CLASS   NtQueryDirectoryFile on DIR (an NT path) with
+ *                    the information class CLASS, the mask PATTERN, a
+ *                    256-byte buffer (several calls), then again from a
+ *                    RestartScan: "ntlist: class=C calls=N n=M: NAMES" (in
+ *                    the order returned), "ntlist-restart: ..." the same, and
+ *                    for the classes with a size "ntlist-sizes: NAME=SIZE..."
  *
  * Exit status: 0 (each line says how the operation went). */
 #include <windows.h>
@@ -84,6 +105,89 @@ static NTSTATUS nt_open(HANDLE *h, const wchar_t *p, ACCESS_MASK acc, ULONG opts
 }
 
 typedef NTSTATUS(NTAPI *qattr_fn)(POBJECT_ATTRIBUTES, PFILE_BASIC_INFORMATION);
+typedef NTSTATUS(NTAPI *loaddrv_fn)(PUNICODE_STRING);
+typedef NTSTATUS(NTAPI *setea_fn)(HANDLE, PIO_STATUS_BLOCK, PVOID, ULONG);
+typedef NTSTATUS(NTAPI *setsec_fn)(HANDLE, SECURITY_INFORMATION, PSECURITY_DESCRIPTOR);
+typedef NTSTATUS(NTAPI *qdir_fn)(HANDLE, HANDLE, PIO_APC_ROUTINE, PVOID, PIO_STATUS_BLOCK, PVOID,
+                                 ULONG, ULONG, BOOLEAN, PUNICODE_STRING, BOOLEAN);
+
+static void *ntfn(const char *name)
+{
+    return (void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), name);
+}
+
+static NTSTATUS nt_create(HANDLE *h, const wchar_t *p, ACCESS_MASK acc, ULONG disp, ULONG opts,
+                          PIO_STATUS_BLOCK io, PVOID ea, ULONG ea_len)
+{
+    UNICODE_STRING us;
+    OBJECT_ATTRIBUTES oa;
+    RtlInitUnicodeString(&us, p);
+    InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    return NtCreateFile(h, acc, &oa, io, NULL, FILE_ATTRIBUTE_NORMAL,
+                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, disp, opts, ea,
+                        ea_len);
+}
+
+/* The name and size of a FILE_*_INFORMATION entry of class cls. */
+static void entry_name(const BYTE *e, ULONG cls, const wchar_t **name, ULONG *len, LONGLONG *size)
+{
+    ULONG lo = 60, no;
+    switch (cls) {
+    case 1: no = 64; break;   /* FileDirectoryInformation */
+    case 2: no = 68; break;   /* FileFullDirectoryInformation */
+    case 3: no = 94; break;   /* FileBothDirectoryInformation */
+    case 12: lo = 8; no = 12; break;   /* FileNamesInformation */
+    case 37: no = 104; break; /* FileIdBothDirectoryInformation */
+    default: no = 80; break;  /* 38: FileIdFullDirectoryInformation */
+    }
+    *len = *(const ULONG *)(e + lo) / 2;
+    *name = (const wchar_t *)(e + no);
+    *size = cls == 12 ? -1 : *(const LONGLONG *)(e + 40);
+}
+
+/* One pass of NtQueryDirectoryFile over h (restart: RestartScan on the
+ * first call); prints "TAG: class=C calls=N n=M: NAMES". */
+static void list_pass(HANDLE h, const wchar_t *pattern, ULONG cls, int restart, const char *tag,
+                      int sizes)
+{
+    static BYTE buf[256];
+    static wchar_t out[65536], sz[65536];
+    qdir_fn q = (qdir_fn)ntfn("NtQueryDirectoryFile");
+    UNICODE_STRING m;
+    RtlInitUnicodeString(&m, pattern);
+    int calls = 0, n = 0;
+    size_t o = 0, so = 0;
+    NTSTATUS st;
+    out[0] = sz[0] = 0;
+    for (;;) {
+        IO_STATUS_BLOCK io;
+        st = q(h, NULL, NULL, NULL, &io, buf, sizeof buf, cls, FALSE,
+               calls == 0 ? &m : NULL, calls == 0 && restart);
+        if (st < 0) /* STATUS_NO_MORE_FILES, NO_SUCH_FILE, or an error */
+            break;
+        calls++;
+        for (const BYTE *e = buf;;) {
+            const wchar_t *name;
+            ULONG len;
+            LONGLONG size;
+            entry_name(e, cls, &name, &len, &size);
+            n++;
+            o += (size_t)swprintf(out + o, 65536 - o, L" %.*ls", (int)len, name);
+            if (size >= 0)
+                so += (size_t)swprintf(sz + so, 65536 - so, L" %.*ls=%lld", (int)len, name, size);
+            ULONG next = *(const ULONG *)e;
+            if (!next)
+                break;
+            e += next;
+        }
+        if (calls > 10000)
+            break;
+    }
+    printf("%s: class=%lu calls=%d n=%d end=0x%08lx:%ls\n", tag, (unsigned long)cls, calls, n,
+           (unsigned long)st, out);
+    if (sizes && cls != 12)
+        printf("ntlist-sizes: class=%lu%ls\n", (unsigned long)cls, sz);
+}
 
 int wmain(int argc, wchar_t **argv)
 {
@@ -465,6 +569,123 @@ int wmain(int argc, wchar_t **argv)
             else
                 printf("rosize: ok\n");
             CloseHandle(r);
+        } else if (!wcscmp(op, L"loaddrv")) {
+            i++;
+            wchar_t key[512];
+            swprintf(key, 512, L"\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%ls", a);
+            UNICODE_STRING us;
+            RtlInitUnicodeString(&us, key);
+            nterr("loaddrv", ((loaddrv_fn)ntfn("NtLoadDriver"))(&us));
+        } else if (!wcscmp(op, L"ntacc")) {
+            i += 2;
+            ACCESS_MASK acc = (ACCESS_MASK)wcstoul(b, NULL, 16);
+            HANDLE h;
+            IO_STATUS_BLOCK io;
+            NTSTATUS st = nt_create(&h, a, acc, FILE_OPEN, FILE_NON_DIRECTORY_FILE, &io, NULL, 0);
+            if (st < 0) {
+                nterr("ntacc", st);
+                continue;
+            }
+            printf("ntacc: ok");
+            setsec_fn ss = (setsec_fn)ntfn("NtSetSecurityObject");
+            SECURITY_DESCRIPTOR sd;
+            InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION);
+            if (acc & WRITE_DAC) {
+                SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE);
+                printf(" dacl=0x%08lx", (unsigned long)ss(h, DACL_SECURITY_INFORMATION, &sd));
+            }
+            if (acc & WRITE_OWNER) {
+                HANDLE tok;
+                static BYTE tu[256];
+                DWORD len = 0;
+                NTSTATUS os = -1;
+                if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+                    if (GetTokenInformation(tok, TokenUser, tu, sizeof tu, &len) &&
+                        SetSecurityDescriptorOwner(&sd, ((TOKEN_USER *)tu)->User.Sid, FALSE))
+                        os = ss(h, OWNER_SECURITY_INFORMATION, &sd);
+                    CloseHandle(tok);
+                }
+                printf(" owner=0x%08lx", (unsigned long)os);
+            }
+            printf("\n");
+            NtClose(h);
+        } else if (!wcscmp(op, L"ea")) {
+            i++;
+            HANDLE h;
+            IO_STATUS_BLOCK io;
+            NTSTATUS st = nt_create(&h, a, FILE_WRITE_EA | SYNCHRONIZE, FILE_OPEN,
+                                    FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, &io,
+                                    NULL, 0);
+            NTSTATUS set = -1;
+            if (st >= 0) {
+                /* FILE_FULL_EA_INFORMATION: next, flags, name length, value
+                 * length, name, NUL, value */
+                static BYTE eab[64];
+                memset(eab, 0, sizeof eab);
+                eab[5] = 7;
+                *(USHORT *)(eab + 6) = 3;
+                memcpy(eab + 8, "PLUMEEA\0val", 11);
+                set = ((setea_fn)ntfn("NtSetEaFile"))(h, &io, eab, 20);
+                NtClose(h);
+            }
+            printf("ea: open=0x%08lx set=0x%08lx\n", (unsigned long)st, (unsigned long)set);
+        } else if (!wcscmp(op, L"supersede")) {
+            i += 2;
+            HANDLE h;
+            IO_STATUS_BLOCK io;
+            NTSTATUS st = nt_create(&h, a, GENERIC_WRITE | SYNCHRONIZE, FILE_SUPERSEDE,
+                                    FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, &io,
+                                    NULL, 0);
+            if (st < 0) {
+                nterr("supersede", st);
+                continue;
+            }
+            ULONG_PTR info = io.Information;
+            char buf[256];
+            int n = WideCharToMultiByte(CP_UTF8, 0, b, -1, buf, sizeof buf, NULL, NULL) - 1;
+            DWORD w;
+            if (WriteFile(h, buf, (DWORD)n, &w, NULL))
+                printf("supersede: ok info=%lu\n", (unsigned long)info);
+            else
+                err("supersede write", GetLastError());
+            NtClose(h);
+        } else if (!wcscmp(op, L"rawvol")) {
+            i++;
+            HANDLE h = CreateFileW(a, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                                   OPEN_EXISTING, 0, NULL);
+            if (h == INVALID_HANDLE_VALUE) {
+                printf("rawvol: open=error=%lu\n", (unsigned long)GetLastError());
+                continue;
+            }
+            static BYTE sec[512];
+            DWORD got = 0, w = 0;
+            printf("rawvol: open=ok");
+            if (ReadFile(h, sec, sizeof sec, &got, NULL))
+                printf(" read=ok");
+            else
+                printf(" read=error=%lu", (unsigned long)GetLastError());
+            SetFilePointer(h, 0, NULL, FILE_BEGIN);
+            /* The bytes just read, back in place (none when nothing was
+             * read): even a write that went through would change nothing. */
+            if (WriteFile(h, sec, got, &w, NULL))
+                printf(" write=ok\n");
+            else
+                printf(" write=error=%lu\n", (unsigned long)GetLastError());
+            CloseHandle(h);
+        } else if (!wcscmp(op, L"ntlist")) {
+            i += 3;
+            const wchar_t *c = i - 1 < argc ? argv[i - 1] : L"12";
+            HANDLE h;
+            NTSTATUS st = nt_open(&h, a, FILE_LIST_DIRECTORY | SYNCHRONIZE, FILE_DIRECTORY_FILE,
+                                  NULL);
+            if (st < 0) {
+                nterr("ntlist", st);
+                continue;
+            }
+            ULONG cls = (ULONG)_wtoi(c);
+            list_pass(h, b, cls, 0, "ntlist", 1);
+            list_pass(h, b, cls, 1, "ntlist-restart", 0);
+            NtClose(h);
         } else if (!wcscmp(op, L"sleep")) {
             i++;
             Sleep((DWORD)_wtoi(a));

@@ -4,14 +4,26 @@
  *   t_obj create KINDS NAMES [SECONDS]  KINDS and NAMES are comma lists;
  *                                 for each NAME and KIND (mutex, event,
  *                                 semaphore, section, timer, job, dir,
- *                                 mailslot) creates the object NAME-KIND,
+ *                                 iocp: an I/O completion port, named
+ *                                 through NtCreateIoCompletion, mailslot)
+ *                                 creates the object NAME-KIND,
  *                                 prints "NAME-KIND created existed=0|1
  *                                 name=<what NtQueryObject gives>", then
  *                                 "ready", and holds them SECONDS (60)
  *   t_obj open KINDS NAMES        prints "NAME-KIND found name=..." or
  *                                 "NAME-KIND notfound err=N"; exit 1 when
  *                                 any was not found
- *   t_obj open-nt KIND NTNAME     the same with an absolute NT name (NtOpen*)
+ *   t_obj open-nt KIND NTNAME     the same with an absolute NT name (NtOpen*;
+ *                                 KIND symlink: NtOpenSymbolicLinkObject)
+ *   t_obj open-ev NTNAME          NtOpenEvent: "found signaled=0|1 name=..."
+ *                                 or "notfound err=0x..."
+ *   t_obj mklink LINK TARGET [SECONDS]   in \Sessions\1\BaseNamedObjects:
+ *                                 creates the event TARGET (signaled) and
+ *                                 the symbolic link LINK -> TARGET
+ *                                 (NtCreateSymbolicLinkObject): "link
+ *                                 status=0x... name=...", then opens the
+ *                                 event through the link: "via link found
+ *                                 signaled=1 name=...", "ready", holds them
  *   t_obj pipe-server NAMES TAG [SECONDS]   serves \\.\pipe\NAME (each of a
  *                                 comma list): answers each
  *                                 line with "TAG:<line>"; prints "ready"
@@ -100,6 +112,8 @@ static NTSTATUS nt_in_bno(const char *fn, const wchar_t *name, PHANDLE h, int cr
                                NULL);
     if (create && !strcmp(fn, "NtCreateTimer"))
         return ((create_timer_fn)ntfn(fn))(h, TIMER_ALL_ACCESS, &oa, 0);
+    if (create && !strcmp(fn, "NtCreateIoCompletion"))   /* the last: concurrent threads */
+        return ((create_timer_fn)ntfn(fn))(h, 0x1F0003 /* IO_COMPLETION_ALL_ACCESS */, &oa, 0);
     return ((open3_fn)ntfn(fn))(h, create ? 0xF000F : MAXIMUM_ALLOWED, &oa);
 }
 
@@ -124,11 +138,16 @@ static HANDLE create_kind(const wchar_t *kind, const wchar_t *name)
         h = CreateMailslotW(path, 0, 0, NULL);
         if (h == INVALID_HANDLE_VALUE)
             h = NULL;
-    } else if (!wcscmp(kind, L"dir")) {
-        NTSTATUS st = nt_in_bno("NtCreateDirectoryObject", name, &h, 1);
+    } else if (!wcscmp(kind, L"dir") || !wcscmp(kind, L"iocp")) {
+        NTSTATUS st = nt_in_bno(!wcscmp(kind, L"dir") ? "NtCreateDirectoryObject"
+                                                      : "NtCreateIoCompletion",
+                                name, &h, 1);
         if (st < 0) {
             SetLastError(RtlNtStatusToDosError(st));
             h = NULL;
+        } else {   /* as Win32's creates say it */
+            SetLastError(st == 0x40000000L /* STATUS_OBJECT_NAME_EXISTS */ ? ERROR_ALREADY_EXISTS
+                                                                            : 0);
         }
     } else {
         say("unknown kind\n");
@@ -157,9 +176,11 @@ static HANDLE open_kind(const wchar_t *kind, const wchar_t *name)
         HANDLE m = CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
         return m == INVALID_HANDLE_VALUE ? NULL : m;
     }
-    if (!wcscmp(kind, L"dir")) {
+    if (!wcscmp(kind, L"dir") || !wcscmp(kind, L"iocp")) {
         HANDLE h = NULL;
-        NTSTATUS st = nt_in_bno("NtOpenDirectoryObject", name, &h, 0);
+        NTSTATUS st = nt_in_bno(!wcscmp(kind, L"dir") ? "NtOpenDirectoryObject"
+                                                      : "NtOpenIoCompletion",
+                                name, &h, 0);
         if (st < 0) {
             SetLastError(RtlNtStatusToDosError(st));
             return NULL;
@@ -178,6 +199,8 @@ static const char *nt_open_fn(const wchar_t *kind)
     if (!wcscmp(kind, L"section")) return "NtOpenSection";
     if (!wcscmp(kind, L"job")) return "NtOpenJobObject";
     if (!wcscmp(kind, L"timer")) return "NtOpenTimer";
+    if (!wcscmp(kind, L"iocp")) return "NtOpenIoCompletion";
+    if (!wcscmp(kind, L"symlink")) return "NtOpenSymbolicLinkObject";
     return "NtOpenDirectoryObject";
 }
 
@@ -189,6 +212,59 @@ static int report_open(HANDLE h, DWORD err)
         return 1;
     }
     say("found name=%ls\n", qname(h, nb, 1100));
+    return 0;
+}
+
+typedef NTSTATUS(NTAPI *create_link_fn)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES,
+                                        PUNICODE_STRING);
+
+/* NtOpenEvent of ntname: found (and whether it is signaled) or not. */
+static int open_event(const wchar_t *ntname, const char *tag)
+{
+    HANDLE h = NULL;
+    UNICODE_STRING us;
+    RtlInitUnicodeString(&us, ntname);
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    NTSTATUS st = ((open3_fn)ntfn("NtOpenEvent"))(&h, SYNCHRONIZE | 0x0001 /* QUERY_STATE */,
+                                                 &oa);
+    wchar_t nb[1100];
+    if (st < 0) {
+        say("%snotfound err=0x%08lx\n", tag, (unsigned long)st);
+        return 1;
+    }
+    say("%sfound signaled=%d name=%ls\n", tag, WaitForSingleObject(h, 0) == WAIT_OBJECT_0,
+        qname(h, nb, 1100));
+    CloseHandle(h);
+    return 0;
+}
+
+/* A symbolic link LINK -> TARGET in the session's BaseNamedObjects, TARGET
+ * a signaled event of this process. */
+static int mklink(int argc, wchar_t **argv)
+{
+    wchar_t lname[600], tname[600], nb[1100];
+    swprintf(lname, 600, L"%ls\\%ls", bno, argv[2]);
+    swprintf(tname, 600, L"%ls\\%ls", bno, argv[3]);
+    HANDLE ev = CreateEventW(NULL, TRUE, TRUE, argv[3]);
+    if (!ev) {
+        say("event create failed err=%lu\n", GetLastError());
+        return 1;
+    }
+    UNICODE_STRING lu, tu;
+    RtlInitUnicodeString(&lu, lname);
+    RtlInitUnicodeString(&tu, tname);
+    OBJECT_ATTRIBUTES oa;
+    InitializeObjectAttributes(&oa, &lu, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    HANDLE l = NULL;
+    NTSTATUS st = ((create_link_fn)ntfn("NtCreateSymbolicLinkObject"))(
+        &l, 0xF0001 /* SYMBOLIC_LINK_ALL_ACCESS */, &oa, &tu);
+    say("link status=0x%08lx name=%ls\n", (unsigned long)st,
+        st >= 0 ? qname(l, nb, 1100) : L"-");
+    if (st < 0)
+        return 1;
+    open_event(lname, "via link ");
+    hold(argc, argv, 4);
     return 0;
 }
 
@@ -439,6 +515,10 @@ int wmain(int argc, wchar_t **argv)
         NTSTATUS st = ((open3_fn)ntfn(nt_open_fn(argv[2])))(&h, MAXIMUM_ALLOWED, &oa);
         return report_open(st >= 0 ? h : NULL, (DWORD)st);
     }
+    if (!wcscmp(mode, L"open-ev"))
+        return open_event(argv[2], "");
+    if (!wcscmp(mode, L"mklink") && argc >= 4)
+        return mklink(argc, argv);
     if (!wcscmp(mode, L"pipe-server") && argc >= 4)
         return pipe_server(argv[2], arg3, argc > 4 ? _wtoi(argv[4]) : 60);
     if (!wcscmp(mode, L"pipe-client") && argc >= 4)

@@ -15,8 +15,13 @@
  *                          and "objname=..." (NtQueryObject)
  *   ntset NTNAME NAME VAL  NtCreateKey (of the leaf) + NtSetValueKey
  *   ntget NTNAME NAME      NtOpenKey + NtQueryValueKey, printed like get
- *   ntmulti NTNAME N1 N2   NtQueryMultipleValueKey of two values
+ *   ntmulti NTNAME N1 N2   NtQueryMultipleValueKey of two values: "multi status=0x..."
+ *                          then, when it succeeded, " N1=DATA N2=DATA" (DATA
+ *                          "<nodata>" when the call filled nothing in: Wine 8's stub)
  *   ntkeys NTNAME          "ntsubkey NAME" lines (NtEnumerateKey)
+ *   ntflush NTNAME         NtOpenKey (KEY_READ) + NtFlushKey: "flush status=0x..."
+ *                          (or "flush open=0x..." when the open failed)
+ *   sid                    the current user's SID: "sid S-1-..."
  *   ntrename KEY NEWNAME   NtRenameKey: "rename status=0x...", and when it
  *                          succeeded the handle's names: "renamed keyname=...
  *                          objname=..." (NtQueryKey, NtQueryObject)
@@ -41,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <sddl.h>
 
 NTSTATUS NTAPI NtCreateKey(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES, ULONG, PUNICODE_STRING,
                            ULONG, PULONG);
@@ -52,6 +58,7 @@ NTSTATUS NTAPI NtQueryKey(HANDLE, ULONG, PVOID, ULONG, PULONG);
 NTSTATUS NTAPI NtSaveKey(HANDLE, HANDLE);
 NTSTATUS NTAPI NtLoadKey(POBJECT_ATTRIBUTES, POBJECT_ATTRIBUTES);
 NTSTATUS NTAPI NtUnloadKey(POBJECT_ATTRIBUTES);
+NTSTATUS NTAPI NtFlushKey(HANDLE);
 
 typedef KEY_VALUE_ENTRY value_entry;
 typedef struct {
@@ -309,14 +316,15 @@ static void cmd_ntmulti(const wchar_t *key, const wchar_t *n1, const wchar_t *n2
     static BYTE buf[2048];
     ULONG len = sizeof buf, ret = 0;
     st = NtQueryMultipleValueKey(h, ve, 2, buf, &len, &ret);
-    if (st < 0) {
-        printf("multi status=0x%lx\n", (unsigned long)st);
-    } else {
-        for (int i = 0; i < 2; i++)
-            printf("multi %ls=%.*ls\n", ve[i].ValueName->Buffer,
-                   (int)(ve[i].DataLength / 2 ? ve[i].DataLength / 2 - 1 : 0),
+    printf("multi status=0x%lx", (unsigned long)st);
+    for (int i = 0; st >= 0 && i < 2; i++) {
+        if (ve[i].DataLength < 2 || ve[i].DataOffset + ve[i].DataLength > sizeof buf)
+            printf(" %ls=<nodata>", ve[i].ValueName->Buffer);  /* Wine 8: a stub */
+        else
+            printf(" %ls=%.*ls", ve[i].ValueName->Buffer, (int)(ve[i].DataLength / 2 - 1),
                    (wchar_t *)(buf + ve[i].DataOffset));
     }
+    printf("\n");
     CloseHandle(h);
 }
 
@@ -343,6 +351,39 @@ static void cmd_ntkeys(const wchar_t *key)
         fail("ntenumerate", key, st);
     printf("ntsubkeys=%lu\n", n);
     CloseHandle(h);
+}
+
+static void cmd_ntflush(const wchar_t *key)
+{
+    HANDLE h;
+    NTSTATUS st = nt_open(key, KEY_READ, &h, 0);
+    if (st < 0) {
+        printf("flush open=0x%lx\n", (unsigned long)st);
+        return;
+    }
+    st = NtFlushKey(h);
+    printf("flush status=0x%lx\n", (unsigned long)st);
+    CloseHandle(h);
+}
+
+static void cmd_sid(void)
+{
+    HANDLE tok;
+    static BYTE buf[512];
+    DWORD len;
+    wchar_t *s = NULL;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+        fail("token", L"", (long)GetLastError());
+        return;
+    }
+    if (!GetTokenInformation(tok, TokenUser, buf, sizeof buf, &len) ||
+        !ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, &s))
+        fail("sid", L"", (long)GetLastError());
+    else
+        printf("sid %ls\n", s);
+    if (s)
+        LocalFree(s);
+    CloseHandle(tok);
 }
 
 static void cmd_ntrename(const wchar_t *key, const wchar_t *newname)
@@ -561,6 +602,10 @@ int wmain(int argc, wchar_t **argv)
                  !wcscmp(c, L"keys") || !wcscmp(c, L"values") || !wcscmp(c, L"name") ||
                  !wcscmp(c, L"ntkeys") || !wcscmp(c, L"linkinfo") || !wcscmp(c, L"linkwrite"))
             k = 1;
+        else if (!wcscmp(c, L"ntflush"))
+            k = 1;
+        else if (!wcscmp(c, L"sid"))
+            k = 0;
         else if (!wcscmp(c, L"+")) {
             i++;
             continue;
@@ -591,6 +636,8 @@ int wmain(int argc, wchar_t **argv)
         else if (!wcscmp(c, L"linkinfo")) cmd_linkinfo(a[0]);
         else if (!wcscmp(c, L"linkwrite")) cmd_linkwrite(a[0]);
         else if (!wcscmp(c, L"ntlink")) cmd_ntlink(a[0], a[1]);
+        else if (!wcscmp(c, L"ntflush")) cmd_ntflush(a[0]);
+        else if (!wcscmp(c, L"sid")) cmd_sid();
         fflush(stdout);
         i += k + 1;
     }
