@@ -61,6 +61,7 @@ add_executable(plume
     src/cli/vmarg.c
     src/cli/cmd_svc.c
     src/cli/cmd_state.c
+    src/cli/cmd_endpoints.c
     src/store/store.c
     src/store/vmjob.c)
 target_include_directories(plume PRIVATE ${CMAKE_SOURCE_DIR}/src/cli

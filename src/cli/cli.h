@@ -43,5 +43,6 @@ int cmd_svc(int argc, wchar_t **argv);
 int cmd_diff(int argc, wchar_t **argv);
 int cmd_commit(int argc, wchar_t **argv);
 int cmd_discard(int argc, wchar_t **argv);
+int cmd_endpoints(int argc, wchar_t **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct {
     { L"diff",   cmd_diff,   "show a VM's changes against the host" },
     { L"commit", cmd_commit, "apply a VM's changes to the host" },
     { L"discard", cmd_discard, "drop all of a VM's changes" },
+    { L"endpoints", cmd_endpoints, "show the rules for reaching the host's system endpoints" },
 };
 
 static void help(void)

@@ -99,8 +99,19 @@ int objname_visible(int cls, const uint16_t *name, size_t len, const uint16_t *t
 
 /* The rule table: names that an open (a client) may take from the host
  * while the VM runs no instance of its own. Servers always create the
- * VM's name; the VM's object, once it exists, always wins. */
-#define OBJN_RULE_FALLBACK 0x1u
+ * VM's name; the VM's object, once it exists, always wins.
+ *
+ * The table is data: built-in defaults (objname_rules[]), overridden by
+ * rules files (objname_rules_parse: the store's endpoints.conf, then a
+ * VM's "endpoint = ..." lines in its vm.conf), merged into an
+ * objname_ruleset that objname_rules_use makes the one objname_map obeys.
+ * A few names are locked (objname_locked[]): the service control manager's
+ * endpoints never fall back, whatever a file says, and neither does any
+ * name starting with "Plume" (Plume's own and other VMs' names). */
+#define OBJN_RULE_FALLBACK 0x1u  /* an open may reach the host's object */
+#define OBJN_RULE_LOCKED 0x2u    /* objname_locked[]: cannot be changed */
+#define OBJN_RULE_BAD 0x4u       /* made "private" by a bad line (the safe
+                                    failure: no fallback for its name) */
 
 typedef struct objname_rule {
     int cls;             /* OBJN_C_* */
@@ -112,8 +123,95 @@ typedef struct objname_rule {
 
 extern const objname_rule objname_rules[];
 extern const size_t objname_rule_count;
+/* The names no rule can make fall back (the SCM's pipes and ports). */
+extern const objname_rule objname_locked[];
+extern const size_t objname_locked_count;
 
-/* Flags of the first rule of class cls matching s[0..len) (0 when none). */
+/* Flags of the rule that decides the name s[0..len) of class cls in the
+ * rules in force (objname_rules_use; the built-ins until then): 0 (no
+ * fallback) or OBJN_RULE_FALLBACK. */
 unsigned objname_rule_flags(int cls, const uint16_t *s, size_t len);
+
+/* --- rules as data ------------------------------------------------------------ */
+enum {
+    OBJN_SRC_BUILTIN = 0,   /* objname_rules[] */
+    OBJN_SRC_STORE,         /* %PLUME_ROOT%\endpoints.conf: every VM */
+    OBJN_SRC_VM,            /* the VM's vm.conf: that VM only */
+};
+#define OBJN_RULES_MAX 64        /* rules in a set, built-ins included */
+#define OBJN_RULE_NAME_MAX 127   /* bytes of a rule's name */
+#define OBJN_RULES_LINE_MAX 255  /* bytes of a line */
+
+typedef struct objname_rule_entry {
+    int cls;                /* OBJN_C_BNO, _RPC, _PIPE, _MAILSLOT */
+    unsigned flags;         /* OBJN_RULE_FALLBACK or 0 ("private");
+                               OBJN_RULE_BAD for a bad line's name */
+    int src;                /* OBJN_SRC_* */
+    unsigned long line;     /* its line in its file; 0 for built-ins */
+    const char *why;        /* built-ins: what the name is; else NULL */
+    char name[OBJN_RULE_NAME_MAX + 1];
+} objname_rule_entry;
+
+typedef struct objname_ruleset {
+    size_t count;
+    int closed;             /* nothing falls back (a file could not be
+                               read, or the set overflowed): fail closed */
+    objname_rule_entry r[OBJN_RULES_MAX];
+} objname_ruleset;
+
+/* Fills s with the built-in rules. */
+void objname_rules_init(objname_ruleset *s);
+
+/* Called with each bad line of a file: its line number (1-based, every
+ * line counted) and an English message (printable ASCII). */
+typedef void (*objname_rules_err_fn)(void *ctx, unsigned long line, const char *msg);
+
+/* Parses text[0..len) and merges its rules into s, as source src.
+ *
+ * src OBJN_SRC_STORE, a rules file: one rule a line,
+ *     VERB CLASS NAME       e.g. "fallback pipe lrpc\epmapper"
+ *   VERB "fallback" (an open may reach the host's object while the VM has
+ *   none) or "private" (never: the VM's own only); CLASS "pipe", "port"
+ *   (\RPC Control), "object" (BaseNamedObjects) or "mailslot"; NAME
+ *   printable ASCII, case-insensitive, a final '*' matching any rest: for
+ *   pipes and mailslots the whole name below the file system (may hold
+ *   '\'), for objects and ports the first component. Blank lines and
+ *   '#' comments (a line's first word, or after the rule) are ignored;
+ *   lines end with LF or CRLF; a UTF-8 BOM is skipped.
+ * src OBJN_SRC_VM, a vm.conf: the value of each "endpoint = RULE" line is
+ *   a rule as above; every other line is vmconfig's (ignored here).
+ *
+ * A rule replaces an earlier one of the same class and name (any case);
+ * when several patterns match a name, the last one merged wins. So the
+ * order is: built-ins, the store's file, the VM's lines.
+ *
+ * A bad line is reported through err (may be NULL) and, as the safe
+ * failure, makes its name (its third word, if any; in every class when
+ * the class is not known) private: a bad line never opens anything, and
+ * the other lines and the built-ins stay in force. Refused: unknown verbs or classes, bad names, extra words,
+ * a "fallback" that could match a locked name (the SCM's) or a name
+ * starting with "Plume", control bytes, lines longer than 255 bytes.
+ * When the set is full (OBJN_RULES_MAX), or a bad line's name is too
+ * long to keep (over OBJN_RULE_NAME_MAX), it is closed (no fallback at
+ * all). No C runtime is used (the layer links this). Returns the number
+ * of bad lines. */
+size_t objname_rules_parse(objname_ruleset *s, int src, const char *text, size_t len,
+                           objname_rules_err_fn err, void *ctx);
+
+/* Nothing falls back any more (a rules file that exists but cannot be
+ * read: its rules are unknown, so the safe failure is no fallback). */
+void objname_rules_close(objname_ruleset *s);
+
+/* Flags (0 or OBJN_RULE_FALLBACK) of name s[0..len) of class cls in set. */
+unsigned objname_ruleset_flags(const objname_ruleset *set, int cls, const uint16_t *s,
+                               size_t len);
+
+/* Makes set the rules objname_map and objname_rule_flags obey (NULL: the
+ * built-ins). The set must stay valid and unchanged while in use: the
+ * layer sets it once, before its hooks are installed. */
+void objname_rules_use(const objname_ruleset *set);
+
+/* "pipe", "port", "object", "mailslot" for a class; "?" otherwise. */
+const char *objname_class_name(int cls);
 
 #endif

@@ -9,7 +9,9 @@
  *  - blank lines and lines starting with '#' (after blanks) are ignored;
  *  - other lines are "key = value", blanks around both trimmed; keys are
  *    version, name, ip and created, each at most once;
- *  - version and name are required; ip and created are optional.
+ *  - version and name are required; ip and created are optional;
+ *  - "endpoint = RULE" lines (any number) are skipped: their rules are
+ *    objname_rules_parse's (src/core/objname.h).
  * Error messages never echo control bytes: what they quote is sanitized. */
 #include "vmconfig.h"
 
@@ -151,6 +153,11 @@ int vmconfig_parse(const char *text, size_t len, vm_config *out,
         const char *key = line + kb, *val = line + vb;
         size_t klen = ke - kb, vlen = ve - vb;
 
+        /* "endpoint = RULE" (any number): the VM's host-endpoint rules, read
+         * and checked by objname_rules_parse (src/core/objname.h), not here:
+         * a bad rule must not make the whole VM unreadable. */
+        if (klen == 8 && memcmp(key, "endpoint", 8) == 0)
+            continue;
         int k = KEY_COUNT;
         for (int i = 0; i < KEY_COUNT; i++)
             if (strlen(key_names[i]) == klen && memcmp(key, key_names[i], klen) == 0)

@@ -976,11 +976,87 @@ static const struct {
     { "NtAlpcConnectPortEx", (void *)hk_alpc_connect_ex, C_ALPC_CONNECT_EX, 1 },
 };
 
+/* --- the rule table (docs/ns-obj.md) ----------------------------------------------
+ * Read once per process, here, before any hook is in: the built-ins, then
+ * <store root>\endpoints.conf, then the "endpoint =" lines of the VM's
+ * vm.conf (objname_rules_parse). The set is then only read (objname_map),
+ * with no I/O on the hot path. A missing file adds nothing; a file that
+ * exists but cannot be read closes the set (no fallback at all: its rules
+ * are unknown); bad lines make their names private (the parser's safe
+ * failure). `plume endpoints` reports the problems. */
+#define RULES_FILE_MAX (64 * 1024)
+static objname_ruleset g_rules;
+
+static size_t wcopy(uint16_t *d, size_t at, size_t cap, const uint16_t *s)
+{
+    while (*s && at + 1 < cap)
+        d[at++] = *s++;
+    d[at] = 0;
+    return at;
+}
+
+/* Reads dir\leaf and merges its rules as source src. */
+static void load_rules_file(const uint16_t *dir, const wchar_t *leaf, int src)
+{
+    uint16_t path[PLUME_BOOT_PATH + 32];
+    size_t n = wcopy(path, 0, sizeof path / 2, dir);
+    if (n == 0)
+        return;   /* no such folder given: nothing to read */
+    if (path[n - 1] != '\\' && path[n - 1] != '/')
+        n = wcopy(path, n, sizeof path / 2, (const uint16_t *)L"\\");
+    if (wcopy(path, n, sizeof path / 2, (const uint16_t *)leaf) + 1 >= sizeof path / 2) {
+        objname_rules_close(&g_rules);
+        return;
+    }
+    HANDLE h = CreateFileW((const wchar_t *)path, GENERIC_READ,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        if (e != ERROR_FILE_NOT_FOUND && e != ERROR_PATH_NOT_FOUND)
+            objname_rules_close(&g_rules);
+        return;
+    }
+    LARGE_INTEGER size;
+    char *text = NULL;
+    DWORD got = 0;
+    int ok = GetFileSizeEx(h, &size) && size.QuadPart <= RULES_FILE_MAX &&
+             (text = heap_alloc((size_t)size.QuadPart + 1)) != NULL;
+    while (ok && got < (DWORD)size.QuadPart) {
+        DWORD r = 0;
+        if (!ReadFile(h, text + got, (DWORD)size.QuadPart - got, &r, NULL))
+            ok = 0;
+        else if (r == 0)
+            break;
+        got += r;
+    }
+    CloseHandle(h);
+    if (ok)
+        objname_rules_parse(&g_rules, src, text, got, NULL, NULL);
+    else
+        objname_rules_close(&g_rules);
+    heap_free(text);
+}
+
+static void load_rules(void)
+{
+    DWORD err = GetLastError();
+    int entered = layer_enter();   /* the originals: no hook of ours */
+    objname_rules_init(&g_rules);
+    load_rules_file(g_boot.store_root, L"endpoints.conf", OBJN_SRC_STORE);
+    load_rules_file(g_boot.vm_dir, L"vm.conf", OBJN_SRC_VM);
+    objname_rules_use(&g_rules);
+    if (entered)
+        layer_leave();
+    SetLastError(err);
+}
+
 int obj_init(void)
 {
     HMODULE nt = GetModuleHandleW(L"ntdll.dll");
     if (!nt)
         return -1;
+    load_rules();
     for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
         if (hooks[i].optional && !GetProcAddress(nt, hooks[i].name))
             continue;
