@@ -1846,6 +1846,13 @@ static BOOL dispatcher(const void *table, int ansi)
         if (scmc_send(h, out, scm_end(&w)))
             break;
     }
+    /* The last control's reply was written before EXIT was read: wait until
+     * the manager has read it (a pipe's flush returns when the other end
+     * read everything), so that the process's end, right after this
+     * returns, cannot overtake the reply (ControlService would then fail
+     * with 1053 although the handler took the control). */
+    if (rb)
+        FlushFileBuffers(h);
     scmc_free(rb);
     scmc_free(out);
     CloseHandle(h);

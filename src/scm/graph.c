@@ -1,7 +1,8 @@
 /* Dependencies between the services of the database: the graph is built
  * from the records on each use (a database is small) and ordered by the
  * pure code of src/core/svcdeps.c. A "+GROUP" dependency stands for every
- * service of that load-order group. */
+ * service of that load-order group; a group with no member cannot be
+ * satisfied (as Windows: the start fails with ERROR_SERVICE_DEPENDENCY_FAIL). */
 #include "scm.h"
 #include "svcdeps.h"
 
@@ -13,6 +14,10 @@ typedef struct graph {
     svcdeps_graph g;
     DWORD missing; /* a dependency names no service: its dependent's index + 1 */
 } graph;
+
+/* Edge targets that are no service (svcdeps skips indexes >= n). */
+#define DEP_MISSING UINT32_MAX           /* DependOnService names no service */
+#define DEP_EMPTY_GROUP (UINT32_MAX - 1) /* DependOnGroup names a group with no member */
 
 static size_t index_of(svc *s)
 {
@@ -40,6 +45,7 @@ static int graph_build(graph *gr)
                 gr->first[i] = (uint32_t)e;
             for (const wchar_t *d = g_svcs[i]->deps; d && *d; d += wcslen(d) + 1) {
                 if (*d == L'+') {
+                    size_t members = 0;
                     for (size_t j = 0; j < n; j++)
                         if (g_svcs[j]->group &&
                             scm_wieq((const uint16_t *)g_svcs[j]->group,
@@ -47,12 +53,18 @@ static int graph_build(graph *gr)
                             if (pass)
                                 gr->idx[e] = (uint32_t)j;
                             e++;
+                            members++;
                         }
+                    if (!members) {
+                        if (pass)
+                            gr->idx[e] = DEP_EMPTY_GROUP;
+                        e++;
+                    }
                     continue;
                 }
                 svc *t = db_find(d);
                 if (pass) {
-                    gr->idx[e] = t ? (uint32_t)index_of(t) : UINT32_MAX;
+                    gr->idx[e] = t ? (uint32_t)index_of(t) : DEP_MISSING;
                     if (!t && !gr->missing)
                         gr->missing = (DWORD)i + 1;
                 }
@@ -104,13 +116,19 @@ DWORD graph_start_order(svc **roots, size_t nroots, svc ***out, size_t *n)
         err = ERROR_NOT_ENOUGH_MEMORY;
         goto done;
     }
-    /* A dependency that names no service, on the way: fails the start. */
+    /* A dependency that names no service, or a group with no member, on
+     * the way: fails the start. */
     for (long i = 0; i < k; i++)
-        for (uint32_t e = gr.first[order[i]]; e < gr.first[order[i] + 1]; e++)
-            if (gr.idx[e] == UINT32_MAX) {
+        for (uint32_t e = gr.first[order[i]]; e < gr.first[order[i] + 1]; e++) {
+            if (gr.idx[e] == DEP_MISSING) {
                 err = ERROR_SERVICE_DEPENDENCY_DELETED;
                 goto done;
             }
+            if (gr.idx[e] == DEP_EMPTY_GROUP && !err)
+                err = ERROR_SERVICE_DEPENDENCY_FAIL;
+        }
+    if (err)
+        goto done;
     *out = calloc((size_t)k + 1, sizeof **out);
     if (!*out) {
         err = ERROR_NOT_ENOUGH_MEMORY;

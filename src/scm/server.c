@@ -153,6 +153,21 @@ static DWORD check_cycle(svc *s)
     return e == ERROR_CIRCULAR_DEPENDENCY ? e : 0;
 }
 
+/* Accounts are stored and reported as configured, not honoured: every
+ * service process runs with the manager's token (docs/ns-svc.md). One log
+ * line says so when a service gets another account than LocalSystem, and
+ * when such a service starts. A password is never stored nor logged. */
+static void warn_account(const svc *s, const char *when)
+{
+    const wchar_t *a = s->account;
+    if (!a || !a[0] || !_wcsicmp(a, L"LocalSystem") || !_wcsicmp(a, L".\\LocalSystem"))
+        return;
+    char n[300], an[300];
+    scm_log("warning: service %s (%s): account %s is not honoured: it runs with the "
+            "manager's token (the VM's user)", scm_narrow(s->name, n, sizeof n), when,
+            scm_narrow(a, an, sizeof an));
+}
+
 static int cmp_svc(const void *a, const void *b)
 {
     const svc *x = *(svc *const *)a, *y = *(svc *const *)b;
@@ -338,6 +353,9 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
         }
         char n[300];
         scm_log("service %s created", scm_narrow(t->name, n, sizeof n));
+        warn_account(t, "created");
+        if (m->password && m->password[0])
+            scm_log("service %s: a password was given: not stored", n);
         uint32_t id = handle_new(t, map_access(m->access, 0));
         REPLY(0);
         scm_put_u32(w, SCM_F_HANDLE, id);
@@ -368,6 +386,8 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             REPLY(ERROR_SERVICE_DATABASE_LOCKED);
             return;
         }
+        if (s->st.state == SERVICE_STOPPED && s->start != SERVICE_DISABLED && !s->marked_delete)
+            warn_account(s, "start");
         s->pins++;
         err = svc_start(s, (const wchar_t *)m->args);
         s->pins--;
@@ -504,6 +524,13 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
 #undef SETSTR
         if (m->display && m->display[0])
             wcsncpy(s->display, (const wchar_t *)m->display, NAME_MAX_UNITS - 1);
+        if (m->account)
+            warn_account(s, "changed");
+        if (m->password && m->password[0]) {
+            char n[300];
+            scm_log("service %s: a password was given: not stored",
+                    scm_narrow(s->name, n, sizeof n));
+        }
         REPLY(db_save(s));
         return;
     }

@@ -11,6 +11,13 @@
  *              1000 ms each), then RUNNING
  *   exit7      RUNNING; on stop reports STOPPED with service-specific
  *              exit code 7 (win32 exit ERROR_SERVICE_SPECIFIC_ERROR)
+ *   params     as normal, and also accepts PARAMCHANGE and SHUTDOWN
+ *              (logged "control paramchange", "control shutdown NAME";
+ *              SHUTDOWN stops it)
+ *   shutdown   accepts SHUTDOWN only (logged "control shutdown NAME", then
+ *              STOPPED)
+ * A stop is logged "control stop NAME" (NAME: the service's name), so
+ * services that share a log file show the order of their stops.
  * Outside a service manager StartServiceCtrlDispatcher fails: the program
  * then prints the error and exits 1. */
 #include <windows.h>
@@ -25,6 +32,8 @@ static const wchar_t *g_mode = L"normal";
 static SERVICE_STATUS_HANDLE g_h;
 static SERVICE_STATUS g_st;
 static HANDLE g_stop;
+static DWORD g_accepts = SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PAUSE_CONTINUE;
+static char g_name[260] = "?";
 
 static void logline(const char *fmt, ...)
 {
@@ -50,16 +59,28 @@ static void report(DWORD state, DWORD accepted, DWORD cp, DWORD hint)
         logline("SetServiceStatus(%lu) failed: %lu", state, GetLastError());
 }
 
-#define ACCEPTS (SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PAUSE_CONTINUE)
+#define ACCEPTS g_accepts
 
 static DWORD WINAPI handler(DWORD control, DWORD type, void *data, void *ctx)
 {
     (void)type; (void)data; (void)ctx;
     switch (control) {
     case SERVICE_CONTROL_STOP:
-        logline("control stop");
+        logline("control stop %s", g_name);
         report(SERVICE_STOP_PENDING, 0, 1, 3000);
         SetEvent(g_stop);
+        return NO_ERROR;
+    case SERVICE_CONTROL_SHUTDOWN:
+        if (!(g_accepts & SERVICE_ACCEPT_SHUTDOWN))
+            return ERROR_CALL_NOT_IMPLEMENTED;
+        logline("control shutdown %s", g_name);
+        report(SERVICE_STOP_PENDING, 0, 1, 3000);
+        SetEvent(g_stop);
+        return NO_ERROR;
+    case SERVICE_CONTROL_PARAMCHANGE:
+        if (!(g_accepts & SERVICE_ACCEPT_PARAMCHANGE))
+            return ERROR_CALL_NOT_IMPLEMENTED;
+        logline("control paramchange");
         return NO_ERROR;
     case SERVICE_CONTROL_PAUSE:
         logline("control pause");
@@ -93,6 +114,8 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv)
         strncat(line, a, sizeof line - strlen(line) - 1);
     }
     logline("main argc=%lu args=%s", argc, line);
+    if (argc > 0)
+        WideCharToMultiByte(CP_UTF8, 0, argv[0], -1, g_name, sizeof g_name, NULL, NULL);
     g_h = RegisterServiceCtrlHandlerExW(argv[0], handler, NULL);
     if (!g_h) {
         logline("RegisterServiceCtrlHandlerExW failed: %lu", GetLastError());
@@ -131,6 +154,10 @@ int wmain(int argc, wchar_t **argv)
     wcsncpy(g_log, argv[1], MAX_PATH - 1);
     if (argc > 2)
         g_mode = argv[2];
+    if (!wcscmp(g_mode, L"params"))
+        g_accepts |= SERVICE_ACCEPT_PARAMCHANGE | SERVICE_ACCEPT_SHUTDOWN;
+    else if (!wcscmp(g_mode, L"shutdown"))
+        g_accepts = SERVICE_ACCEPT_SHUTDOWN;
     logline("process %lu mode %ls", GetCurrentProcessId(), g_mode);
     if (!wcscmp(g_mode, L"noconnect")) {
         Sleep(INFINITE);

@@ -7,6 +7,10 @@
  *                             "notify NAME: registered", then its status
  *   svc_client failure NAME   prints the failure actions ("reset R actions T/D...")
  *   svc_client setfailure NAME RESET T/D...  sets them (ChangeServiceConfig2W)
+ *   svc_client start NAME     StartServiceW: "start NAME: ok after T ms" or
+ *                             "start NAME: error N after T ms"
+ *   svc_client setdelayed NAME 0|1  ChangeServiceConfig2W (delayed auto-start)
+ *   svc_client config NAME    "config NAME: start S account [A] group [G] deps [D;...]"
  *   svc_client checks BINDIR  the API's behaviour and error codes against
  *                             the VM's manager, with the test service
  *                             BINDIR\svc_basic.exe; prints each check and
@@ -112,7 +116,8 @@ static void cleanup(const wchar_t *name)
 static int checks(void)
 {
     const wchar_t *names[] = { L"t_a", L"t_b", L"t_c", L"t_crash", L"t_never", L"t_dep_never",
-                               L"t_missing_dep", L"t_dis", L"t_slow" };
+                               L"t_missing_dep", L"t_dis", L"t_slow", L"t_acct",
+                               L"t_user", L"t_ansi" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         cleanup(names[i]);
 
@@ -144,6 +149,106 @@ static int checks(void)
                                                 qc->dwStartType == SERVICE_DEMAND_START);
     CHECK("config: the binary path", wcsstr(qc->lpBinaryPathName, L"svc_basic.exe") != NULL);
     CHECK("config: LocalSystem", !wcscmp(qc->lpServiceStartName, L"LocalSystem"));
+
+    /* Start types changed at run time. */
+    CHECK("ChangeServiceConfig t_a: disabled",
+          ChangeServiceConfigW(a, SERVICE_NO_CHANGE, SERVICE_DISABLED, SERVICE_NO_CHANGE, NULL,
+                               NULL, NULL, NULL, NULL, NULL, NULL));
+    CHECK("config: disabled", QueryServiceConfigW(a, qc, sizeof buf, &need) &&
+                              qc->dwStartType == SERVICE_DISABLED);
+    ERR("StartService of t_a, disabled at run time", StartServiceW(a, 0, NULL),
+        ERROR_SERVICE_DISABLED);
+    CHECK("... and it stays STOPPED", state_of(a, NULL) == SERVICE_STOPPED);
+    CHECK("ChangeServiceConfig t_a: demand start again",
+          ChangeServiceConfigW(a, SERVICE_NO_CHANGE, SERVICE_DEMAND_START, SERVICE_NO_CHANGE,
+                               NULL, NULL, NULL, NULL, NULL, NULL, NULL) &&
+          QueryServiceConfigW(a, qc, sizeof buf, &need) &&
+          qc->dwStartType == SERVICE_DEMAND_START);
+    SERVICE_DELAYED_AUTO_START_INFO dai = { TRUE };
+    CHECK("ChangeServiceConfig2 (delayed auto-start) on t_a",
+          ChangeServiceConfig2W(a, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &dai));
+    memset(&dai, 0, sizeof dai);
+    CHECK("QueryServiceConfig2 (delayed auto-start): TRUE",
+          QueryServiceConfig2W(a, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, (BYTE *)&dai,
+                               sizeof dai, &need) && dai.fDelayedAutostart == TRUE);
+    {
+        HKEY k;
+        DWORD v = 0, vs = sizeof v;
+        CHECK("stored: Services\\t_a DelayedAutostart = 1",
+              RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\t_a", 0,
+                            KEY_READ, &k) == 0 &&
+              RegQueryValueExW(k, L"DelayedAutostart", NULL, NULL, (BYTE *)&v, &vs) == 0 &&
+              v == 1 && (RegCloseKey(k), 1));
+    }
+    dai.fDelayedAutostart = FALSE;
+    CHECK("ChangeServiceConfig2 (delayed auto-start) back to FALSE",
+          ChangeServiceConfig2W(a, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &dai) &&
+          QueryServiceConfig2W(a, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, (BYTE *)&dai,
+                               sizeof dai, &need) && dai.fDelayedAutostart == FALSE);
+
+    /* Accounts: stored and reported as configured; the service runs with the
+     * manager's token; a password is not stored. */
+    {
+        wchar_t path[2 * MAX_PATH];
+        _snwprintf(path, 2 * MAX_PATH, L"\"%ls\\svc_basic.exe\" C:\\svc-t_acct.log", bindir);
+        SC_HANDLE ac = CreateServiceW(scm, L"t_acct", NULL, SERVICE_ALL_ACCESS,
+                                      SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
+                                      SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL,
+                                      L"NT AUTHORITY\\LocalService", NULL);
+        CHECK("CreateService with lpServiceStartName NT AUTHORITY\\LocalService", ac != NULL);
+        CHECK("QueryServiceConfig reports NT AUTHORITY\\LocalService",
+              ac && QueryServiceConfigW(ac, qc, sizeof buf, &need) &&
+              !wcscmp(qc->lpServiceStartName, L"NT AUTHORITY\\LocalService"));
+        SERVICE_STATUS_PROCESS ap;
+        CHECK("it starts and runs (with the manager's token)",
+              ac && StartServiceW(ac, 0, NULL) && wait_for(ac, SERVICE_RUNNING, 5000) &&
+              state_of(ac, &ap) && ap.dwProcessId != 0);
+        if (ac) {
+            SERVICE_STATUS as;
+            CHECK("... and stops", ControlService(ac, SERVICE_CONTROL_STOP, &as) &&
+                                   wait_for(ac, SERVICE_STOPPED, 5000));
+            CloseServiceHandle(ac);
+        }
+        _snwprintf(path, 2 * MAX_PATH, L"\"%ls\\svc_basic.exe\" C:\\svc-t_user.log", bindir);
+        SC_HANDLE us = CreateServiceW(scm, L"t_user", NULL, SERVICE_ALL_ACCESS,
+                                      SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
+                                      SERVICE_ERROR_NORMAL, path, NULL, NULL, NULL,
+                                      L".\\plumeuser", L"Pl-secret-4711");
+        CHECK("CreateService with a user account and a password", us != NULL);
+        CHECK("QueryServiceConfig reports .\\plumeuser",
+              us && QueryServiceConfigW(us, qc, sizeof buf, &need) &&
+              !wcscmp(qc->lpServiceStartName, L".\\plumeuser"));
+        CHECK("ChangeServiceConfig with a new password",
+              us && ChangeServiceConfigW(us, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE,
+                                         SERVICE_NO_CHANGE, NULL, NULL, NULL, NULL, NULL,
+                                         L"Pl-secret-4712", NULL));
+        /* No value of the service's key holds the password. */
+        HKEY k;
+        int leaked = -1;
+        if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\t_user", 0,
+                          KEY_READ, &k) == 0) {
+            leaked = 0;
+            for (DWORD i = 0;; i++) {
+                wchar_t vn[256];
+                BYTE vd[4096];
+                DWORD vnl = 256, vdl = sizeof vd - 2;
+                if (RegEnumValueW(k, i, vn, &vnl, NULL, NULL, vd, &vdl))
+                    break;
+                vd[vdl] = vd[vdl + 1] = 0;
+                if (wcsstr((const wchar_t *)vd, L"Pl-secret") || !_wcsicmp(vn, L"Password"))
+                    leaked = 1;
+            }
+            RegCloseKey(k);
+        }
+        CHECK("the password is not stored (no value of Services\\t_user holds it)", leaked == 0);
+        CHECK("ObjectName in the registry: .\\plumeuser",
+              RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\t_user", 0,
+                            KEY_READ, &k) == 0 &&
+              (need = sizeof buf, RegQueryValueExW(k, L"ObjectName", NULL, NULL, buf, &need)) == 0 &&
+              !wcscmp((const wchar_t *)buf, L".\\plumeuser") && (RegCloseKey(k), 1));
+        if (us)
+            CloseServiceHandle(us);
+    }
     CHECK("ChangeServiceConfig display name",
           ChangeServiceConfigW(a, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE, NULL,
                                NULL, NULL, NULL, NULL, NULL, L"Plume test A"));
@@ -421,6 +526,130 @@ static int checks(void)
     if (nsd)
         LocalFree(nsd);
 
+    /* The A forms: OpenSCManagerA, CreateServiceA, OpenServiceA, StartServiceA,
+     * QueryServiceConfigA, ChangeServiceConfigA, QueryServiceConfig2A; and
+     * EnumServicesStatusW, GetServiceDisplayNameW. */
+    {
+        SC_HANDLE ma = OpenSCManagerA(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+        CHECK("OpenSCManagerA", ma != NULL);
+        ERR("OpenSCManagerA of a remote machine", OpenSCManagerA("\\\\elsewhere", NULL,
+            SC_MANAGER_CONNECT), ERROR_ACCESS_DENIED);
+        char apath[2 * MAX_PATH];
+        snprintf(apath, sizeof apath, "\"%ls\\svc_basic.exe\" C:\\svc-t_ansi.log", bindir);
+        SC_HANDLE an = ma ? CreateServiceA(ma, "t_ansi", "Plume ANSI", SERVICE_ALL_ACCESS,
+                                           SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
+                                           SERVICE_ERROR_NORMAL, apath, "PlumeGroupA", NULL,
+                                           "t_a\0", NULL, NULL) : NULL;
+        CHECK("CreateServiceA t_ansi (group PlumeGroupA, on t_a)", an != NULL);
+        ERR("CreateServiceA of an existing name",
+            ma ? CreateServiceA(ma, "t_ansi", NULL, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+                                SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, apath, NULL, NULL,
+                                NULL, NULL, NULL) : NULL, ERROR_SERVICE_EXISTS);
+        if (an)
+            CloseServiceHandle(an);
+        ERR("OpenServiceA of a missing service", ma ? OpenServiceA(ma, "t_nosuch_a",
+            SERVICE_ALL_ACCESS) : NULL, ERROR_SERVICE_DOES_NOT_EXIST);
+        an = ma ? OpenServiceA(ma, "t_ansi", SERVICE_ALL_ACCESS) : NULL;
+        CHECK("OpenServiceA t_ansi", an != NULL);
+        QUERY_SERVICE_CONFIGA *qa = (QUERY_SERVICE_CONFIGA *)buf;
+        need = 0;
+        ERR("QueryServiceConfigA with a small buffer",
+            an ? QueryServiceConfigA(an, qa, sizeof *qa, &need) : 0, ERROR_INSUFFICIENT_BUFFER);
+        CHECK("... tells the size", need > sizeof *qa && need < sizeof buf);
+        CHECK("QueryServiceConfigA: display, group, dependency, account, path, start",
+              an && QueryServiceConfigA(an, qa, sizeof buf, &need) &&
+              !strcmp(qa->lpDisplayName, "Plume ANSI") &&
+              !strcmp(qa->lpLoadOrderGroup, "PlumeGroupA") &&
+              !strcmp(qa->lpDependencies, "t_a") && qa->lpDependencies[4] == 0 &&
+              !strcmp(qa->lpServiceStartName, "LocalSystem") &&
+              strstr(qa->lpBinaryPathName, "svc_basic.exe") &&
+              qa->dwStartType == SERVICE_DEMAND_START &&
+              qa->dwServiceType == SERVICE_WIN32_OWN_PROCESS);
+        CHECK("ChangeServiceConfigA: display name, auto start, error control",
+              an && ChangeServiceConfigA(an, SERVICE_NO_CHANGE, SERVICE_AUTO_START,
+                                         SERVICE_ERROR_IGNORE, NULL, NULL, NULL, NULL, NULL, NULL,
+                                         "Plume ANSI two"));
+        CHECK("QueryServiceConfigA sees the change",
+              an && QueryServiceConfigA(an, qa, sizeof buf, &need) &&
+              !strcmp(qa->lpDisplayName, "Plume ANSI two") &&
+              qa->dwStartType == SERVICE_AUTO_START && qa->dwErrorControl == SERVICE_ERROR_IGNORE &&
+              !strcmp(qa->lpLoadOrderGroup, "PlumeGroupA"));
+        SERVICE_DESCRIPTIONA da = { (char *)"an ANSI description" };
+        CHECK("ChangeServiceConfig2A (description)",
+              an && ChangeServiceConfig2A(an, SERVICE_CONFIG_DESCRIPTION, &da));
+        need = 0;
+        ERR("QueryServiceConfig2A with a small buffer",
+            an ? QueryServiceConfig2A(an, SERVICE_CONFIG_DESCRIPTION, buf, 4, &need) : 0,
+            ERROR_INSUFFICIENT_BUFFER);
+        CHECK("... tells the size", need >= sizeof(SERVICE_DESCRIPTIONA) + 20);
+        SERVICE_DESCRIPTIONA *dq = (SERVICE_DESCRIPTIONA *)buf;
+        CHECK("QueryServiceConfig2A (description)",
+              an && QueryServiceConfig2A(an, SERVICE_CONFIG_DESCRIPTION, buf, sizeof buf, &need) &&
+              dq->lpDescription && !strcmp(dq->lpDescription, "an ANSI description"));
+        wchar_t wd[64];
+        cch = 64;
+        CHECK("GetServiceDisplayNameW", GetServiceDisplayNameW(scm, L"t_ansi", wd, &cch) &&
+                                        !wcscmp(wd, L"Plume ANSI two") && cch == 14);
+        cch = 4;
+        ERR("GetServiceDisplayNameW with a small buffer",
+            GetServiceDisplayNameW(scm, L"t_ansi", wd, &cch), ERROR_INSUFFICIENT_BUFFER);
+        CHECK("... tells the length", cch == 14);
+        cch = 64;
+        ERR("GetServiceDisplayNameW of a missing service",
+            GetServiceDisplayNameW(scm, L"t_nosuch", wd, &cch), ERROR_SERVICE_DOES_NOT_EXIST);
+        const char *aargs[] = { "alpha", "beta" };
+        CHECK("StartServiceA t_ansi with 2 arguments (starts t_a first)",
+              an && StartServiceA(an, 2, aargs) && wait_for(an, SERVICE_RUNNING, 5000) &&
+              state_of(a, NULL) == SERVICE_RUNNING);
+        ERR("StartServiceA of a started service", an ? StartServiceA(an, 0, NULL) : 0,
+            ERROR_SERVICE_ALREADY_RUNNING);
+        char logl[4096] = "";
+        FILE *lf = fopen("C:\\svc-t_ansi.log", "r");
+        if (lf) {
+            size_t got = fread(logl, 1, sizeof logl - 1, lf);
+            logl[got] = 0;
+            fclose(lf);
+        }
+        CHECK("the service got its name and the 2 arguments",
+              strstr(logl, "argc=3 args= t_ansi alpha beta") != NULL);
+        ENUM_SERVICE_STATUSW *ew = (ENUM_SERVICE_STATUSW *)buf;
+        DWORD nr = 0, res = 0;
+        BOOL found = FALSE;
+        BOOL enw = EnumServicesStatusW(scm, SERVICE_WIN32, SERVICE_ACTIVE, ew, sizeof buf, &need,
+                                       &nr, &res);
+        for (DWORD i = 0; enw && i < nr; i++)
+            if (!wcscmp(ew[i].lpServiceName, L"t_ansi") &&
+                !wcscmp(ew[i].lpDisplayName, L"Plume ANSI two") &&
+                ew[i].ServiceStatus.dwCurrentState == SERVICE_RUNNING)
+                found = TRUE;
+        CHECK("EnumServicesStatusW lists t_ansi RUNNING with its display name", enw && found);
+        DWORD nall = nr;
+        res = 0;
+        enw = EnumServicesStatusW(scm, SERVICE_WIN32, SERVICE_INACTIVE, ew, sizeof buf, &need,
+                                  &nr, &res);
+        found = FALSE;
+        for (DWORD i = 0; enw && i < nr; i++)
+            if (!wcscmp(ew[i].lpServiceName, L"t_ansi"))
+                found = TRUE;
+        CHECK("EnumServicesStatusW (inactive) does not list it", enw && !found);
+        res = 0;
+        ERR("EnumServicesStatusW with a small buffer",
+            EnumServicesStatusW(scm, SERVICE_WIN32, SERVICE_ACTIVE, ew, 40, &need, &nr, &res),
+            ERROR_MORE_DATA);
+        CHECK("... tells the size", need > 40);
+        (void)nall;
+        if (an) {
+            SERVICE_STATUS sa;
+            ControlService(an, SERVICE_CONTROL_STOP, &sa);
+            wait_for(an, SERVICE_STOPPED, 3000);
+            CloseServiceHandle(an);
+        }
+        ControlService(a, SERVICE_CONTROL_STOP, &st);
+        wait_for(a, SERVICE_STOPPED, 3000);
+        if (ma)
+            CloseServiceHandle(ma);
+    }
+
     /* Delete. */
     CHECK("DeleteService t_dis", DeleteService(dis));
     ERR("DeleteService twice", DeleteService(dis), ERROR_SERVICE_MARKED_FOR_DELETE);
@@ -499,6 +728,46 @@ int wmain(int argc, wchar_t **argv)
             return 1;
         }
         printf("control %ls: state %lu\n", argv[2], st.dwCurrentState);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"start")) {
+        /* start NAME: StartServiceW, with the time it took. */
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_START | SERVICE_QUERY_STATUS);
+        DWORD t0 = GetTickCount();
+        if (!s || !StartServiceW(s, 0, NULL)) {
+            DWORD e = GetLastError();
+            printf("start %ls: error %lu after %lu ms\n", argv[2], e, GetTickCount() - t0);
+            return 1;
+        }
+        printf("start %ls: ok after %lu ms\n", argv[2], GetTickCount() - t0);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"setdelayed") && argc > 3) {
+        /* setdelayed NAME 0|1: ChangeServiceConfig2W DELAYED_AUTO_START_INFO. */
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_CHANGE_CONFIG);
+        SERVICE_DELAYED_AUTO_START_INFO d = { _wtoi(argv[3]) != 0 };
+        if (!s || !ChangeServiceConfig2W(s, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &d)) {
+            printf("setdelayed %ls: error %lu\n", argv[2], GetLastError());
+            return 1;
+        }
+        printf("setdelayed %ls: ok\n", argv[2]);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"config")) {
+        /* config NAME: the start type, account, group, dependencies. */
+        SC_HANDLE s = OpenServiceW(scm, argv[2], SERVICE_QUERY_CONFIG);
+        static BYTE buf[8192];
+        DWORD need = 0;
+        QUERY_SERVICE_CONFIGW *qc = (QUERY_SERVICE_CONFIGW *)buf;
+        if (!s || !QueryServiceConfigW(s, qc, sizeof buf, &need)) {
+            printf("config %ls: error %lu\n", argv[2], GetLastError());
+            return 1;
+        }
+        printf("config %ls: start %lu account [%ls] group [%ls] deps [", argv[2],
+               qc->dwStartType, qc->lpServiceStartName, qc->lpLoadOrderGroup);
+        for (const wchar_t *d = qc->lpDependencies; d && *d; d += wcslen(d) + 1)
+            printf("%ls;", d);
+        printf("]\n");
         return 0;
     }
     if (!wcscmp(argv[1], L"setfailure") && argc > 3) {
