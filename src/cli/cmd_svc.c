@@ -152,6 +152,53 @@ static uint8_t *ask(const char *cmd, HANDLE h, scm_writer *w, scm_msg *m)
 }
 
 /* --- plume svc shutdown (for plume stop) ---------------------------------------- */
+typedef struct shutdown_req {
+    HANDLE h;
+    DWORD timeout_ms, running;
+} shutdown_req;
+
+static DWORD WINAPI shutdown_thread(void *arg)
+{
+    shutdown_req *q = arg;
+    static uint8_t buf[4096] __attribute__((aligned(8)));
+    scm_writer w;
+    scm_begin(&w, buf, sizeof buf, SCM_OP_SHUTDOWN, 0);
+    scm_put_u32(&w, SCM_F_CONTROL, q->timeout_ms);
+    scm_msg m;
+    DWORD e = scmc_send(q->h, buf, scm_end(&w));
+    uint8_t *r = e ? NULL : scmc_recv(q->h, &m, &e);
+    if (r) {
+        uint32_t off = 0;
+        scm_entry en;
+        while (scm_next_entry(&m, &off, &en) == 0)
+            q->running++;
+    }
+    scmc_free(r);
+    return 0;
+}
+
+/* No manager runs, yet its record of service processes is in the VM's
+ * store (%SystemRoot%\plume-scm.procs, see src/scm/procmgr.c): it was
+ * killed. plume stop ends every process of the VM next, so the record is
+ * obsolete: removed, lest a later manager take another process that got
+ * one of its ids for an orphan. <vm>\files\<drive>\<path>. */
+static void forget_service_processes(const vm_info *vm)
+{
+    wchar_t win[MAX_PATH], path[STORE_PATH_MAX + MAX_PATH + 64];
+    UINT n = GetWindowsDirectoryW(win, MAX_PATH);
+    if (!n || n >= MAX_PATH || win[1] != L':' || win[2] != L'\\')
+        return;
+    _snwprintf(path, sizeof path / sizeof *path, L"%ls\\files\\%lc\\%ls\\plume-scm.procs",
+               vm->dir, (wint_t)towupper(win[0]), win + 3);
+    path[sizeof path / sizeof *path - 1] = 0;
+    DeleteFileW(path);
+}
+
+/* The manager stops the services within timeout_ms (it ends those that
+ * do not stop: a handler that never returns included). This waits at most
+ * SHUTDOWN_MARGIN_MS longer for its answer: a manager that does not
+ * answer (hung) is then ended with the rest of the VM by plume stop. */
+#define SHUTDOWN_MARGIN_MS 5000
 DWORD svc_shutdown_vm(const char *vm, DWORD timeout_ms)
 {
     vmconn c;
@@ -161,24 +208,24 @@ DWORD svc_shutdown_vm(const char *vm, DWORD timeout_ms)
     if (vm_open("stop", vm, &c))
         return 0;
     HANDLE h = vm_connect(&c);
-    if (h == INVALID_HANDLE_VALUE)
+    if (h == INVALID_HANDLE_VALUE) {
+        forget_service_processes(&c.vm);
         return 0;
-    static uint8_t buf[4096] __attribute__((aligned(8)));
-    scm_writer w;
-    scm_begin(&w, buf, sizeof buf, SCM_OP_SHUTDOWN, 0);
-    scm_put_u32(&w, SCM_F_CONTROL, timeout_ms);
-    scm_msg m;
-    DWORD e = scmc_send(h, buf, scm_end(&w)), running = 0;
-    uint8_t *r = e ? NULL : scmc_recv(h, &m, &e);
-    if (r) {
-        uint32_t off = 0;
-        scm_entry en;
-        while (scm_next_entry(&m, &off, &en) == 0)
-            running++;
     }
-    scmc_free(r);
+    static shutdown_req q;
+    q = (shutdown_req){ h, timeout_ms, 0 };
+    HANDLE t = CreateThread(NULL, 0, shutdown_thread, &q, 0, NULL);
+    if (!t) {
+        shutdown_thread(&q);
+    } else if (WaitForSingleObject(t, timeout_ms + SHUTDOWN_MARGIN_MS) == WAIT_TIMEOUT) {
+        /* Left blocked on the pipe: the manager's end breaks it. */
+        CloseHandle(t);
+        return 1;
+    } else {
+        CloseHandle(t);
+    }
     CloseHandle(h);
-    return running;
+    return q.running;
 }
 
 /* --- output helpers ---------------------------------------------------------------- */

@@ -29,6 +29,7 @@
 #define ST_NAME_COLLISION ((NTSTATUS)0xC0000035L)
 #define ST_NAME_INVALID ((NTSTATUS)0xC0000033L)
 #define ST_NO_MEMORY ((NTSTATUS)0xC0000017L)
+#define ST_DISK_FULL ((NTSTATUS)0xC000007FL)
 #define ST_NOT_EMPTY ((NTSTATUS)0xC0000101L)
 #define ST_NO_MORE_FILES ((NTSTATUS)0x80000006L)
 #define ST_NO_SUCH_FILE ((NTSTATUS)0xC000000FL)
@@ -836,6 +837,8 @@ static NTSTATUS copy_file(const uint16_t *src, size_t sn, const pbuf *s, int wit
                 if (got == 0)
                     break;
                 st = nt_write(out, NULL, NULL, NULL, &io, buf, got, NULL, NULL);
+                if (st >= 0 && io.Information != got)
+                    st = ST_DISK_FULL; /* a short write: the store's disk is full */
                 if (st < 0)
                     break;
             }
@@ -1469,10 +1472,12 @@ int file_create_file(nt_create_args *a, NTSTATUS *st)
         }
         s.n = keep;
         if (*st < 0) {
-            *st = *st == ST_NO_MEMORY ? ST_NO_MEMORY : ST_ACCESS_DENIED;
+            /* Out of memory or of disk (the store's): said as such
+             * (ERROR_DISK_FULL); the temporary copy is gone. */
+            *st = *st == ST_NO_MEMORY || *st == ST_DISK_FULL ? *st : ST_ACCESS_DENIED;
             goto out;
         }
-        if (disp == D_OVERWRITE || disp == D_SUPERSEDE)
+        if (disp == D_OVERWRITE)
             disp = D_OVERWRITE_IF;
         to_store = 1;
         break;

@@ -15,6 +15,7 @@ CRITICAL_SECTION g_lock;
 CONDITION_VARIABLE g_changed;
 DWORD g_pipe_timeout = 30000;
 int g_booted;
+const wchar_t *g_pipe_name = L"";
 static FILE *g_log;
 
 char *scm_narrow(const wchar_t *w, char *buf, size_t cap)
@@ -161,6 +162,10 @@ int wmain(int argc, wchar_t **argv)
     HANDLE mutex = CreateMutexW(NULL, FALSE, mname);
     if (!mutex || GetLastError() == ERROR_ALREADY_EXISTS)
         return 0;
+    g_pipe_name = pipe;
+    /* A previous manager of this VM that was killed left its service
+     * processes running: end them before anyone is served. */
+    svc_reap_orphans();
     g_pipe_timeout = read_pipe_timeout();
     /* A control handler has as long as a start's connection (as Windows:
      * ServicesPipeTimeout, 30 s by default). */

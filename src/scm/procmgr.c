@@ -27,12 +27,14 @@
 #include "client.h"
 #include "svcfail.h"
 
+#include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
 #define START_WAIT_HINT 2000  /* the status of a start before the service speaks */
+#define SHUTDOWN_CTL_MS 10000 /* a handler's time at a VM's shutdown (within its bound) */
 
 DWORD g_ctl_timeout = 30000;
 uint32_t g_change;
@@ -133,7 +135,7 @@ static int all_stopped(sproc *p)
  * The reply's error, or ERROR_SERVICE_REQUEST_TIMEOUT (no reply within
  * g_ctl_timeout, or the process went away). */
 static DWORD send_wait(sproc *p, uint32_t op, const wchar_t *name, DWORD control,
-                       const wchar_t *args)
+                       const wchar_t *args, DWORD timeout)
 {
     sproc_x *x = (sproc_x *)p;
     p->pins++;
@@ -172,19 +174,180 @@ static DWORD send_wait(sproc *p, uint32_t op, const wchar_t *name, DWORD control
                 break;
             }
             DWORD spent = GetTickCount() - begin;
-            if (p->dead || spent >= g_ctl_timeout) {
+            if (p->dead || spent >= timeout) {
                 /* The process went away during the control (a crash), or
                  * its handler did not return in time: as Windows. */
                 e = ERROR_SERVICE_REQUEST_TIMEOUT;
                 break;
             }
-            wait_change(g_ctl_timeout - spent);
+            wait_change(timeout - spent);
         }
     } else if (e != ERROR_SERVICE_REQUEST_TIMEOUT && e != ERROR_NOT_ENOUGH_MEMORY) {
         e = ERROR_SERVICE_REQUEST_TIMEOUT; /* a broken pipe: the process is going */
     }
     sproc_unpin(p);
     return e;
+}
+
+/* --- the record of service processes ---------------------------------------------
+ * %SystemRoot%\plume-scm.procs (the VM's view, beside the log): one line
+ * per live service process, "pid creation-time" (FILETIME as 64-bit
+ * hex), rewritten (temporary file, then renamed) on every start and end.
+ * A manager that was killed leaves it behind with the processes it
+ * started, which outlive it in the VM; the next manager ends them and
+ * their descendants before it serves anyone (svc_reap_orphans), so
+ * its records (every service STOPPED) are true and auto-start services
+ * can start again. docs/fault.md, "Service manager killed". */
+static int procs_path(wchar_t *buf, size_t cap, const wchar_t *suffix)
+{
+    UINT k = GetWindowsDirectoryW(buf, (UINT)cap);
+    if (!k || k + wcslen(suffix) + 1 > cap)
+        return 0;
+    wcscpy(buf + k, suffix);
+    return 1;
+}
+
+static uint64_t proc_created(HANDLE h)
+{
+    FILETIME c, e, k, u;
+    if (!GetProcessTimes(h, &c, &e, &k, &u))
+        return 0;
+    return (uint64_t)c.dwHighDateTime << 32 | c.dwLowDateTime;
+}
+
+/* Rewrites the record (lock held). */
+static void procs_save(void)
+{
+    wchar_t path[MAX_PATH + 32], tmp[MAX_PATH + 32];
+    if (!procs_path(path, MAX_PATH + 32, L"\\plume-scm.procs") ||
+        !procs_path(tmp, MAX_PATH + 32, L"\\plume-scm.procs.tmp"))
+        return;
+    size_t live = 0;
+    for (size_t i = 0; i < g_nprocs; i++)
+        live += g_procs[i]->proc && !g_procs[i]->ended;
+    if (!live) {
+        DeleteFileW(path); /* none: no file (nothing in plume diff) */
+        return;
+    }
+    FILE *f = _wfopen(tmp, L"w");
+    if (!f)
+        return;
+    char pn[200];
+    fprintf(f, "plume-scm %s\n", scm_narrow(g_pipe_name, pn, sizeof pn));
+    for (size_t i = 0; i < g_nprocs; i++) {
+        sproc *p = g_procs[i];
+        if (p->proc && !p->ended)
+            fprintf(f, "%lu %016llx\n", (unsigned long)p->pid,
+                    (unsigned long long)proc_created(p->proc));
+    }
+    int bad = ferror(f);
+    if (fclose(f) || bad || !MoveFileExW(tmp, path, MOVEFILE_REPLACE_EXISTING))
+        DeleteFileW(tmp);
+}
+
+#define ORPHANS_MAX 256
+typedef struct orphan {
+    DWORD pid;
+    uint64_t created;
+    HANDLE h;   /* NULL: gone (its descendants may not be) */
+    int reused; /* its id is another process's now: not its parent */
+} orphan;
+
+static int orphan_known(const orphan *o, size_t n, DWORD pid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (o[i].pid == pid)
+            return 1;
+    return 0;
+}
+
+size_t svc_reap_orphans(void)
+{
+    wchar_t path[MAX_PATH + 32];
+    if (!procs_path(path, MAX_PATH + 32, L"\\plume-scm.procs"))
+        return 0;
+    FILE *f = _wfopen(path, L"r");
+    if (!f)
+        return 0;
+    static orphan o[ORPHANS_MAX];
+    size_t n = 0, ended = 0;
+    unsigned long pid;
+    unsigned long long created;
+    DWORD self = GetCurrentProcessId();
+    /* Only this VM's record: one another VM's manager wrote (a file
+     * committed to the host, seen through) names other processes. */
+    char head[256], want[256], pn[200];
+    snprintf(want, sizeof want, "plume-scm %s\n", scm_narrow(g_pipe_name, pn, sizeof pn));
+    if (!fgets(head, sizeof head, f) || strcmp(head, want)) {
+        fclose(f);
+        scm_log("plume-scm.procs is not this VM's record: ignored");
+        return 0;
+    }
+    while (n < ORPHANS_MAX && fscanf(f, "%lu %llx", &pid, &created) == 2) {
+        if (!pid || pid == self || orphan_known(o, n, (DWORD)pid))
+            continue;
+        o[n] = (orphan){ (DWORD)pid, created, NULL, 0 };
+        HANDLE h = OpenProcess(PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE,
+                               FALSE, (DWORD)pid);
+        /* The same process, not another that reuses its id. */
+        if (h && proc_created(h) == created)
+            o[n].h = h;
+        else if (h)
+            CloseHandle(h), o[n].reused = 1;
+        n++;
+    }
+    fclose(f);
+    /* Their descendants: a process whose parent is one of them and that
+     * was created after it (a server its service wrapper started). */
+    for (int round = 0; round < 8; round++) {
+        size_t before = n;
+        HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+        if (snap == INVALID_HANDLE_VALUE)
+            break;
+        PROCESSENTRY32W pe;
+        pe.dwSize = sizeof pe;
+        for (BOOL more = Process32FirstW(snap, &pe); more && n < ORPHANS_MAX;
+             more = Process32NextW(snap, &pe)) {
+            if (pe.th32ProcessID == self || orphan_known(o, n, pe.th32ProcessID))
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                if (o[i].pid != pe.th32ParentProcessID || o[i].reused)
+                    continue;
+                HANDLE h = OpenProcess(PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION |
+                                           SYNCHRONIZE, FALSE, pe.th32ProcessID);
+                uint64_t c = h ? proc_created(h) : 0;
+                if (h && c >= o[i].created) {
+                    o[n++] = (orphan){ pe.th32ProcessID, c, h, 0 };
+                } else if (h) {
+                    CloseHandle(h);
+                }
+                break;
+            }
+        }
+        CloseHandle(snap);
+        if (n == before)
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!o[i].h)
+            continue;
+        if (WaitForSingleObject(o[i].h, 0) == WAIT_TIMEOUT) {
+            scm_log("process %lu, left by a previous manager: ended", (unsigned long)o[i].pid);
+            TerminateProcess(o[i].h, ERROR_PROCESS_ABORTED);
+            ended++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!o[i].h)
+            continue;
+        WaitForSingleObject(o[i].h, 5000);
+        CloseHandle(o[i].h);
+    }
+    if (ended)
+        scm_log("%lu service processes left by a previous manager were ended",
+                (unsigned long)ended);
+    DeleteFileW(path);
+    return ended;
 }
 
 /* --- failure actions ---------------------------------------------------------------- */
@@ -318,6 +481,7 @@ static DWORD WINAPI watcher(void *arg)
     p->dead = 1;
     CloseHandle(p->proc);
     p->proc = NULL;
+    procs_save();
     changed();
     for (size_t i = 0; i < k; i++)
         db_reap(mine[i]);
@@ -382,7 +546,7 @@ static DWORD start_in(svc *s, sproc *p, const wchar_t *args, const char *n)
             break;
         wait_change(g_pipe_timeout - spent);
     }
-    DWORD e = p->hello && !p->dead ? send_wait(p, SCM_OP_RUN, s->name, 0, args)
+    DWORD e = p->hello && !p->dead ? send_wait(p, SCM_OP_RUN, s->name, 0, args, g_ctl_timeout)
                                    : ERROR_SERVICE_REQUEST_TIMEOUT;
     if (!e && s->p == p) {
         s->hello = 1;
@@ -473,6 +637,7 @@ DWORD svc_start_one(svc *s, const wchar_t *args)
     p->proc = pi.hProcess;
     p->pid = pi.dwProcessId;
     p->first = s;
+    procs_save();
     p->pins = 1; /* the watcher's */
     s->p = p;
     s->hello = 0;
@@ -766,13 +931,13 @@ static DWORD accept_bit(DWORD c)
 }
 
 /* Delivers control c to s's dispatcher (lock held on entry and exit; it
- * is released while the service's handler runs). */
-static DWORD deliver(svc *s, DWORD c)
+ * is released while the service's handler runs, at most timeout ms). */
+static DWORD deliver(svc *s, DWORD c, DWORD timeout)
 {
     if (!s->p || !s->hello)
         return ERROR_SERVICE_REQUEST_TIMEOUT; /* no dispatcher */
     s->pins++;
-    DWORD e = send_wait(s->p, SCM_OP_CTRL, s->name, c, NULL);
+    DWORD e = send_wait(s->p, SCM_OP_CTRL, s->name, c, NULL, timeout);
     s->pins--;
     return e;
 }
@@ -800,7 +965,7 @@ DWORD svc_control(svc *s, DWORD c, scm_status *out)
     DWORD bit = accept_bit(c);
     if (bit && !(s->st.accepted & bit))
         return ERROR_INVALID_SERVICE_CONTROL;
-    DWORD e = deliver(s, c);
+    DWORD e = deliver(s, c, g_ctl_timeout);
     *out = s->st;
     char n[300];
     scm_log("service %s: control %lu -> %lu", scm_narrow(s->name, n, sizeof n),
@@ -837,20 +1002,43 @@ void svc_shutdown_all(DWORD timeout_ms)
         DWORD c = (s->st.accepted & SERVICE_ACCEPT_STOP) ? SERVICE_CONTROL_STOP
                   : (s->st.accepted & SERVICE_ACCEPT_SHUTDOWN) ? SERVICE_CONTROL_SHUTDOWN
                                                                : 0;
-        if (c && s->hello)
-            deliver(s, c);
-        while (s->st.state != SERVICE_STOPPED) {
-            DWORD spent = GetTickCount() - begin;
+        /* Neither a handler that never returns nor a service that never
+         * reports STOPPED holds the shutdown past its deadline, nor the
+         * others' turns for long: a handler has SHUTDOWN_CTL_MS, a service
+         * stopping must advance its checkpoint within its wait hint
+         * (at least 2 s); else it is ended with the rest at the end
+         * (docs/fault.md, "A stop that hangs"). */
+        DWORD spent = GetTickCount() - begin, e = 0;
+        if (c && s->hello && spent < timeout_ms) {
+            DWORD left = timeout_ms - spent;
+            e = deliver(s, c, left < SHUTDOWN_CTL_MS ? left : SHUTDOWN_CTL_MS);
+        }
+        DWORD cp = s->st.checkpoint, since = GetTickCount();
+        while (e != ERROR_SERVICE_REQUEST_TIMEOUT && s->st.state != SERVICE_STOPPED) {
+            DWORD now = GetTickCount();
+            spent = now - begin;
             if (spent >= timeout_ms)
                 break;
+            if (s->st.checkpoint != cp) {
+                cp = s->st.checkpoint;
+                since = now;
+            }
+            DWORD hint = s->st.wait_hint < START_WAIT_HINT ? START_WAIT_HINT : s->st.wait_hint;
+            if (now - since >= hint) {
+                char nm[300];
+                scm_log("service %s: no progress within its wait hint (%lu ms) while stopping",
+                        scm_narrow(s->name, nm, sizeof nm), (unsigned long)hint);
+                break;
+            }
             wait_change(timeout_ms - spent > 100 ? 100 : timeout_ms - spent);
         }
     }
-    /* Their processes end (EXIT was sent to each). */
+    /* Their processes end (EXIT was sent to each whose services all
+     * stopped; the others are ended below). */
     for (;;) {
         int alive = 0;
         for (size_t i = 0; i < g_nprocs; i++)
-            alive += !g_procs[i]->ended;
+            alive += !g_procs[i]->ended && all_stopped(g_procs[i]);
         DWORD spent = GetTickCount() - begin;
         if (!alive || spent >= timeout_ms)
             break;
@@ -866,6 +1054,11 @@ void svc_shutdown_all(DWORD timeout_ms)
         }
         s->pins--;
     }
+    /* Every service process stopped or was ended: nothing for a next
+     * manager to end (plume stop ends the rest of the VM). */
+    wchar_t rec[MAX_PATH + 32];
+    if (procs_path(rec, MAX_PATH + 32, L"\\plume-scm.procs"))
+        DeleteFileW(rec);
     free(order);
     free(active);
     LeaveCriticalSection(&g_lock);

@@ -80,6 +80,7 @@ extern svc **g_svcs;
 extern size_t g_nsvcs;
 extern DWORD g_pipe_timeout; /* ms a service process has to connect */
 extern int g_booted;
+extern const wchar_t *g_pipe_name; /* \\.\pipe\PlumeSCM.<tag>: names the VM */
 extern DWORD g_ctl_timeout;  /* ms a control handler has (30 s, as Windows) */
 extern uint32_t g_change;    /* bumped on every status change of any service */
 
@@ -126,6 +127,10 @@ void svc_ctl_reader(sproc *p, HANDLE h);
 /* A status change of s (lock held): wakes the waiters. */
 void svc_changed(svc *s);
 DWORD svc_set_status(const scm_msg *m);
+/* At the manager's start (lock not needed): ends the service processes a
+ * previous manager of this VM left running (it was killed), and their
+ * descendants; the number ended. */
+size_t svc_reap_orphans(void);
 /* Stops everything in reverse dependency order within timeout_ms. */
 void svc_shutdown_all(DWORD timeout_ms);
 

@@ -589,10 +589,19 @@ static DWORD remove_vm_registry(const wchar_t *root, const char *name)
 
 DWORD store_find(const char *name, vm_info *out)
 {
+    return store_find_why(name, out, NULL, 0);
+}
+
+DWORD store_find_why(const char *name, vm_info *out, char *why, size_t whycap)
+{
     wchar_t vms[STORE_PATH_MAX];
     memset(out, 0, sizeof *out);
-    if (name == NULL || vmname_check(name) != NULL)
+    set_why(why, whycap, "");
+    const char *bad = name ? vmname_check(name) : "is empty";
+    if (bad != NULL) {
+        set_why(why, whycap, bad);
         return ERROR_INVALID_NAME;
+    }
     DWORD e = vms_dir(vms, STORE_PATH_MAX);
     if (e)
         return e;
@@ -606,6 +615,8 @@ DWORD store_find(const char *name, vm_info *out)
         load_entry(v);
         *out = v->info;
         e = v->status;
+        if (e)
+            set_why(why, whycap, v->why);
     }
     scan_free(&s);
     return e;

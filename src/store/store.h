@@ -35,6 +35,10 @@ DWORD store_root(wchar_t *buf, size_t cap);
 /* Finds VM `name`. ERROR_INVALID_NAME for a bad name, ERROR_NOT_FOUND when
  * there is no such VM, ERROR_FILE_CORRUPT when its config is unreadable. */
 DWORD store_find(const char *name, vm_info *out);
+/* The same; why (may be NULL) gets what is wrong, in English, when the
+ * name is invalid (ERROR_INVALID_NAME) or the VM is broken (its status,
+ * e.g. ERROR_FILE_CORRUPT: "vm.conf: missing 'name'"); else "". */
+DWORD store_find_why(const char *name, vm_info *out, char *why, size_t whycap);
 
 /* NULL when addr (host byte order) can be a VM's address, else a static
  * English reason: 0.0.0.0/8, 127.0.0.1 (the host's own), multicast,
