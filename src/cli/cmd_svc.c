@@ -286,7 +286,7 @@ int cmd_start(int argc, wchar_t **argv)
         scmc_free(r);
         return fail_win("start", m.err, "cannot start VM '%s'", c.vm.name);
     }
-    uint32_t off = 0, ok = 0, bad = 0;
+    uint32_t off = 0, ok = 0, bad = 0, delayed = 0;
     scm_entry en;
     while (scm_next_entry(&m, &off, &en) == 0) {
         char sn[300], msg[300];
@@ -294,6 +294,11 @@ int cmd_start(int argc, wchar_t **argv)
         if (en.status.state == SERVICE_RUNNING && en.status.win32_exit == 0) {
             out("  %-24s running (pid %lu)\n", sn, (unsigned long)en.status.pid);
             ok++;
+        } else if (en.status.flags & SCM_STATUS_DELAYED) {
+            /* A delayed auto-start service: the manager starts it after
+             * AutoStartDelay; neither a success nor a failure yet. */
+            out("  %-24s delayed (starts after AutoStartDelay)\n", sn);
+            delayed++;
         } else {
             DWORD e = en.status.win32_exit;
             out("  %-24s failed: %s (error %lu)\n", sn, errmsg(e, msg, sizeof msg),
@@ -302,8 +307,12 @@ int cmd_start(int argc, wchar_t **argv)
         }
     }
     scmc_free(r);
-    out("Started VM '%s': %lu of %lu auto-start services running.\n", c.vm.name,
-        (unsigned long)ok, (unsigned long)(ok + bad));
+    if (delayed)
+        out("Started VM '%s': %lu of %lu auto-start services running, %lu delayed.\n",
+            c.vm.name, (unsigned long)ok, (unsigned long)(ok + bad), (unsigned long)delayed);
+    else
+        out("Started VM '%s': %lu of %lu auto-start services running.\n", c.vm.name,
+            (unsigned long)ok, (unsigned long)(ok + bad));
     return bad ? PLUME_EXIT_FAIL : PLUME_EXIT_OK;
 }
 

@@ -180,6 +180,25 @@ int sp_under(const uint16_t *p, size_t pn, const uint16_t *d, size_t dn)
     return dn > 0 && (d[dn - 1] == '\\' || p[dn] == '\\');
 }
 
+int sp_internal_file(const uint16_t *path, size_t n)
+{
+    static const char pre[] = ":\\windows\\plume-scm.";
+    size_t k = sizeof pre - 1;
+    if (path == NULL || n <= 1 + k)
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        uint16_t c = path[1 + i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uint16_t)(c + 32);
+        if (c != (uint16_t)pre[i])
+            return 0;
+    }
+    for (size_t i = 1 + k; i < n; i++)   /* the name only: no deeper path */
+        if (path[i] == '\\')
+            return 0;
+    return 1;
+}
+
 int sp_select(const sp_filter *f, size_t nf, int kind, const uint16_t *path, size_t n)
 {
     int best = nf == 0 ? SP_SELECTED : SP_UNRELATED;

@@ -114,6 +114,11 @@ enum sp_sel { SP_UNRELATED = 0, SP_ANCESTOR = 1, SP_SELECTED = 2 };
  * SP_UNRELATED. No filters (nf 0) select everything. */
 int sp_select(const sp_filter *f, size_t nf, int kind, const uint16_t *path, size_t n);
 
+/* 1 when a file path (X:\...) is one of the VM service manager's own
+ * files, which diff and commit leave out: X:\windows\plume-scm.<anything>
+ * (its log and its record of service processes, docs/fault.md). */
+int sp_internal_file(const uint16_t *path, size_t n);
+
 /* 1 when p[0..pn) is d[0..dn) or lies under it (component boundary,
  * case-insensitive, ASCII and Latin-1 folding). */
 int sp_under(const uint16_t *p, size_t pn, const uint16_t *d, size_t dn);

@@ -478,7 +478,11 @@ static DWORD WINAPI watcher(void *arg)
             mine[k++] = s;
     }
     p->ended = 1;
-    p->dead = 1;
+    /* With a dispatcher connection, its reader marks the process dead once
+     * it has read everything: a reply already in the pipe (the handler
+     * answered, then the process exited) still counts. */
+    if (!p->hello)
+        p->dead = 1;
     CloseHandle(p->proc);
     p->proc = NULL;
     procs_save();
@@ -711,6 +715,29 @@ DWORD svc_wait_running(svc *s)
     }
 }
 
+/* Whether x's dependencies are met: every DependOnService RUNNING, and for
+ * each DependOnGroup at least one member of the group RUNNING (as Windows:
+ * a group is satisfied by any member that started). */
+static int deps_met(svc *x)
+{
+    for (const wchar_t *d = x->deps; d && *d; d += wcslen(d) + 1) {
+        if (*d == L'+') {
+            int any = 0;
+            for (size_t j = 0; j < g_nsvcs && !any; j++)
+                any = g_svcs[j]->group &&
+                      scm_wieq((const uint16_t *)g_svcs[j]->group, (const uint16_t *)(d + 1)) &&
+                      g_svcs[j]->st.state == SERVICE_RUNNING;
+            if (!any)
+                return 0;
+        } else {
+            svc *t = db_find(d);
+            if (!t || t->st.state != SERVICE_RUNNING)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 DWORD svc_start(svc *s, const wchar_t *args)
 {
     if (s->marked_delete)
@@ -725,28 +752,29 @@ DWORD svc_start(svc *s, const wchar_t *args)
     if (e)
         return e;
     s->pins++;
-    for (size_t i = 0; i < n && !e; i++) {
+    /* Dependencies first, in order; one that fails does not stop the
+     * others: a group is met by any member that runs. A service whose own
+     * dependencies are not met is not started. */
+    for (size_t i = 0; i < n; i++) {
         svc *d = order[i];
-        if (d == s)
-            continue;
-        if (d->st.state == SERVICE_RUNNING)
+        if (d == s || d->st.state == SERVICE_RUNNING)
             continue;
         char dn[300], sn[300];
-        DWORD de = 0;
-        if (d->st.state == SERVICE_STOPPED)
-            de = svc_start_one(d, NULL);
-        if (!de)
-            de = svc_wait_running(d);
-        if (de) {
+        DWORD de = ERROR_SERVICE_DEPENDENCY_FAIL;
+        if (deps_met(d)) {
+            de = 0;
+            if (d->st.state == SERVICE_STOPPED)
+                de = svc_start_one(d, NULL);
+            if (!de)
+                de = svc_wait_running(d);
+        }
+        if (de)
             scm_log("service %s: dependency %s failed: error %lu",
                     scm_narrow(s->name, sn, sizeof sn), scm_narrow(d->name, dn, sizeof dn),
                     (unsigned long)de);
-            e = ERROR_SERVICE_DEPENDENCY_FAIL;
-        }
     }
     free(order);
-    if (!e)
-        e = svc_start_one(s, args);
+    e = deps_met(s) ? svc_start_one(s, args) : ERROR_SERVICE_DEPENDENCY_FAIL;
     s->pins--;
     return e;
 }

@@ -463,6 +463,8 @@ static void do_entry(wctx *c, wchar_t X, size_t rn, int ptype, int mtype, int op
     cat3(dname, dd, c->rel, rn, rn ? NULL : L"\\");
     int sel = sp_select(c->o->filters, c->o->nf, SP_K_FILE, (const uint16_t *)dname,
                         wcslen(dname));
+    if (sp_internal_file((const uint16_t *)dname, wcslen(dname)))
+        sel = SP_UNRELATED;   /* the manager's own log and record */
     free(dname);
     if (sel == SP_UNRELATED)
         return;

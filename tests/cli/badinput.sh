@@ -85,7 +85,9 @@ mk_broken() {   # mk_broken NAME: a VM whose vm.conf is then damaged
 CONF() { echo "$ROOT_UNIX/vms/$1/vm.conf"; }
 mk_broken trunc1; head -c 10 "$(CONF trunc1)" >"$TMPD/c" && cp "$TMPD/c" "$(CONF trunc1)"
 mk_broken trunc2; head -c 41 "$(CONF trunc2)" >"$TMPD/c" && cp "$TMPD/c" "$(CONF trunc2)"
-mk_broken garbage; head -c 3000 /dev/urandom >"$(CONF garbage)"
+# 3000 bytes of seeded garbage: the same every run (reproducible).
+garbage() { local i; RANDOM=7001; for ((i = 0; i < 3000; i++)); do printf '\\x%02x' $((RANDOM % 256)); done; }
+mk_broken garbage; printf "$(garbage)" >"$(CONF garbage)"
 mk_broken empty; : >"$(CONF empty)"
 mk_broken huge; { cat "$(CONF huge)"; head -c 200000 /dev/zero | tr '\0' '#'; } >"$TMPD/c" &&
     cp "$TMPD/c" "$(CONF huge)"

@@ -313,8 +313,28 @@ static void test_random(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+static void test_internal(void)
+{
+    static const struct { const char *path; int want; } cases[] = {
+        { "C:\\windows\\plume-scm.log", 1 },
+        { "c:\\WINDOWS\\Plume-SCM.procs", 1 },
+        { "C:\\windows\\plume-scm.procs.tmp", 1 },
+        { "C:\\windows\\plume-scm.", 0 },           /* no name after the dot */
+        { "C:\\windows\\plume-scm.log\\x", 0 },     /* deeper: not the file */
+        { "C:\\windows\\system32\\plume-scm.log", 0 },
+        { "C:\\windows\\plume-scmXlog", 0 },
+        { "C:\\pgdata\\plume-scm.log", 0 },
+    };
+    uint16_t b[128];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(sp_internal_file(b, w(b, cases[i].path)) == cases[i].want);
+    CHECK(sp_internal_file(NULL, 0) == 0);
+    CHECK(sp_internal_file(b, 0) == 0);
+}
+
 int main(void)
 {
+    test_internal();
     test_origin();
     test_plan();
     test_filters();
