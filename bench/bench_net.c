@@ -3,7 +3,7 @@
  * 127.0.0.1 to the VM's address) versus a native process, interleaved.
  *
  * Usage: bench_net [RUNS]     next to plume.exe; creates (and deletes) a
- *                             VM "benchnet" --ip 127.0.0.9 in PLUME_ROOT
+ *                             VM "benchnet" --ip 127.0.1.9 in PLUME_ROOT
  *        bench_net --echo N   one run: prints the ms of N round trips
  * Prints medians and the VM/native throughput ratio; asserts nothing. */
 #include <winsock2.h>
@@ -120,17 +120,7 @@ static DWORD run(const wchar_t *cmd, char *out, DWORD cap, int quiet)
     return code;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof v[0], cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#include "stats.h"
 
 int wmain(int argc, wchar_t **argv)
 {
@@ -150,9 +140,9 @@ int wmain(int argc, wchar_t **argv)
     char out[256];
     swprintf(cmd, 1024, L"\"%ls\" delete benchnet", plume);
     run(cmd, out, sizeof out, 1); /* a leftover of an interrupted run */
-    swprintf(cmd, 1024, L"\"%ls\" create benchnet --ip 127.0.0.9", plume);
+    swprintf(cmd, 1024, L"\"%ls\" create benchnet --ip 127.0.1.9", plume);
     if (run(cmd, out, sizeof out, 1)) {
-        fprintf(stderr, "bench_net: plume create benchnet --ip 127.0.0.9 failed: %s\n", out);
+        fprintf(stderr, "bench_net: plume create benchnet --ip 127.0.1.9 failed: %s\n", out);
         return 1;
     }
     double *vm = calloc((size_t)runs, sizeof(double));
@@ -172,10 +162,15 @@ int wmain(int argc, wchar_t **argv)
         fprintf(stderr, "bench_net: an echo run failed\n");
         return 1;
     }
-    double mv = median(vm, runs), mn = median(nat, runs);
+    double *q = calloc((size_t)runs, sizeof(double));
+    for (int i = 0; i < runs; i++)
+        q[i] = nat[i] / vm[i];
+    bench_result("net.throughput_ratio", q, runs);
+    double mv = bench_result("net.vm_ms", vm, runs);
+    double mn = bench_result("net.native_ms", nat, runs);
     printf("loopback echo, %d round trips of %d bytes, %d runs (medians)\n", trips, MSG, runs);
     printf("native:                        %8.1f ms  (%.0f round trips/s)\n", mn, trips * 1000.0 / mn);
-    printf("in a VM (127.0.0.1 -> .0.9):   %8.1f ms  (%.0f round trips/s)\n", mv, trips * 1000.0 / mv);
+    printf("in a VM (127.0.0.1 -> .1.9):   %8.1f ms  (%.0f round trips/s)\n", mv, trips * 1000.0 / mv);
     printf("throughput VM/native:          %8.2f x\n", mn / mv);
     return 0;
 }

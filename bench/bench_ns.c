@@ -1,7 +1,7 @@
 /* Namespace microbenchmark: the cost of common calls inside a VM against
  * the same calls natively, measured in one run, interleaved.
  *
- *   bench_ns [ROUNDS]            prepares the data, then for each round
+ *   bench_ns [ROUNDS [CALLS]]    prepares the data, then for each round
  *                                runs "bench_ns --inner" natively and
  *                                through "plume run benchns --", prints
  *                                median per-call times and ratios
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include "stats.h"
 
 #define KINDS 6
 static const char *kind_names[KINDS] = {
@@ -34,17 +35,10 @@ static double now_us(void)
     return (double)c.QuadPart * 1e6 / (double)f.QuadPart;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof v[0], cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#define median bench_median
+static const char *kind_keys[KINDS] = {
+    "open_untouched", "open_copied", "list_1000", "reg_open_query", "mutex_create", "pipe_connect",
+};
 
 static int open_close(const wchar_t *path)
 {
@@ -207,6 +201,9 @@ int wmain(int argc, wchar_t **argv)
     int rounds = argc > 1 ? _wtoi(argv[1]) : 7;
     if (rounds < 1 || rounds > 100)
         rounds = 7;
+    int n = argc > 2 ? _wtoi(argv[2]) : 300;
+    if (n < 20 || n > 100000)
+        n = 300;
     prepare();
     wchar_t self[MAX_PATH], plume[MAX_PATH], cmd[1024];
     GetModuleFileNameW(NULL, self, MAX_PATH);
@@ -223,28 +220,41 @@ int wmain(int argc, wchar_t **argv)
         }
     }
     double nat[100][KINDS], vm[100][KINDS];
-    const int n = 300;
+    /* Native and VM alternate which goes first, so that neither always
+     * runs right after the other's process start. */
     for (int r = 0; r < rounds; r++) {
-        swprintf(cmd, 1024, L"\"%ls\" --inner %d", self, n);
-        if (!run_inner(cmd, nat[r])) {
-            fprintf(stderr, "bench_ns: the native run failed\n");
-            return 1;
-        }
-        swprintf(cmd, 1024, L"\"%ls\" run benchns -- \"%ls\" --inner %d", plume, self, n);
-        if (!run_inner(cmd, vm[r])) {
-            fprintf(stderr, "bench_ns: the run inside the VM failed\n");
-            return 1;
+        for (int k = 0; k < 2; k++) {
+            if ((k == 0) == (r % 2 == 0)) {
+                swprintf(cmd, 1024, L"\"%ls\" --inner %d", self, n);
+                if (!run_inner(cmd, nat[r])) {
+                    fprintf(stderr, "bench_ns: the native run failed\n");
+                    return 1;
+                }
+            } else {
+                swprintf(cmd, 1024, L"\"%ls\" run benchns -- \"%ls\" --inner %d", plume, self, n);
+                if (!run_inner(cmd, vm[r])) {
+                    fprintf(stderr, "bench_ns: the run inside the VM failed\n");
+                    return 1;
+                }
+            }
         }
     }
     printf("namespace calls, %d rounds of %d calls (medians, microseconds per call)\n", rounds, n);
     printf("%-38s %10s %10s %8s\n", "call", "native", "VM", "VM/nat");
     for (int k = 0; k < KINDS; k++) {
-        double a[100], b[100];
+        double a[100], b[100], q[100];
+        char key[64];
         for (int r = 0; r < rounds; r++) {
             a[r] = nat[r][k];
             b[r] = vm[r][k];
+            q[r] = b[r] / a[r];
         }
-        double mn = median(a, rounds), mv = median(b, rounds);
+        snprintf(key, sizeof key, "ns.%s.ratio", kind_keys[k]);
+        bench_result(key, q, rounds);
+        snprintf(key, sizeof key, "ns.%s.native_us", kind_keys[k]);
+        double mn = bench_result(key, a, rounds);
+        snprintf(key, sizeof key, "ns.%s.vm_us", kind_keys[k]);
+        double mv = bench_result(key, b, rounds);
         printf("%-38s %10.1f %10.1f %7.2fx\n", kind_names[k], mn, mv, mv / mn);
     }
     swprintf(cmd, 1024, L"\"%ls\" delete benchns", plume);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
+#include "stats.h"
 
 static double now_ms(void)
 {
@@ -49,17 +50,7 @@ static double timed(const wchar_t *cmd, DWORD *code)
     return t;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof v[0], cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#define median bench_median
 
 /* Median ms of RUNS "cmd /c exit" started by this process. */
 static double spawn_median(int runs)
@@ -128,14 +119,18 @@ int wmain(int argc, wchar_t **argv)
             return 1;
         }
     }
+    /* Interleaved; which goes first alternates. */
     for (int i = 0; i < runs; i++) {
+        if (i % 2)
+            native[i] = timed(L"cmd /c exit", &code);
         swprintf(cmd, 1024, L"\"%ls\" run benchvm0 -- cmd /c exit", plume);
         vm[i] = timed(cmd, &code);
         if (vm[i] < 0 || code != 0) {
             fprintf(stderr, "bench: plume run failed (%lu)\n", code);
             return 1;
         }
-        native[i] = timed(L"cmd /c exit", &code);
+        if (i % 2 == 0)
+            native[i] = timed(L"cmd /c exit", &code);
     }
     wchar_t self[MAX_PATH];
     GetModuleFileNameW(NULL, self, MAX_PATH);
@@ -143,16 +138,33 @@ int wmain(int argc, wchar_t **argv)
     double sv[3], sn[3];
     for (int k = 0; k < 3; k++) {
         swprintf(cmd, 1024, L"\"%ls\" --spawn %d", self, runs);
-        sn[k] = read_number(cmd);
+        if (k != 1)
+            sn[k] = read_number(cmd);
         swprintf(cmd, 1024, L"\"%ls\" run benchvm0 -- \"%ls\" --spawn %d", plume, self, runs);
         sv[k] = read_number(cmd);
+        if (k == 1) {
+            swprintf(cmd, 1024, L"\"%ls\" --spawn %d", self, runs);
+            sn[k] = read_number(cmd);
+        }
     }
-    double spawn_native = median(sn, 3), spawn_vm = median(sv, 3);
+    double rs[3];
+    for (int k = 0; k < 3; k++)
+        rs[k] = sv[k] / sn[k];
+    bench_result("startup.spawn_ratio", rs, 3);
+    double spawn_native = bench_result("startup.spawn_native_ms", sn, 3);
+    double spawn_vm = bench_result("startup.spawn_vm_ms", sv, 3);
     for (int i = 0; i < runs; i++) {
         swprintf(cmd, 1024, L"\"%ls\" delete benchvm%d", plume, i);
         timed(cmd, &code);
     }
-    double mc = median(create, runs), mv = median(vm, runs), mn = median(native, runs);
+    /* Per-pair ratios: run i in the VM against run i natively, interleaved. */
+    double *ratio = calloc((size_t)runs, sizeof(double));
+    for (int i = 0; i < runs; i++)
+        ratio[i] = vm[i] / native[i];
+    bench_result("startup.run_ratio", ratio, runs);
+    double mc = bench_result("startup.create_ms", create, runs);
+    double mv = bench_result("startup.run_vm_ms", vm, runs);
+    double mn = bench_result("startup.run_native_ms", native, runs);
     printf("runs: %d (medians)\n", runs);
     printf("plume create:                  %8.1f ms\n", mc);
     printf("plume run VM -- cmd /c exit:   %8.1f ms\n", mv);
