@@ -39,15 +39,22 @@ static int wait_state(SC_HANDLE s, DWORD want)
     return -1;
 }
 
+/* The service, with every right; NULL (said on stdout) when it cannot. */
+static SC_HANDLE open_service(const wchar_t *name)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+    SC_HANDLE s = scm ? OpenServiceW(scm, name, SERVICE_ALL_ACCESS) : NULL;
+    if (!s)
+        printf("open: error %lu\n", GetLastError());
+    return s;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
     if (argc >= 4 && !wcscmp(argv[1], L"cycle")) {
-        SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
-        SC_HANDLE s = scm ? OpenServiceW(scm, argv[2], SERVICE_ALL_ACCESS) : NULL;
-        if (!s) {
-            printf("open: error %lu\n", GetLastError());
+        SC_HANDLE s = open_service(argv[2]);
+        if (!s)
             return 1;
-        }
         int n = _wtoi(argv[3]);
         LARGE_INTEGER f, a, b;
         QueryPerformanceFrequency(&f);
@@ -65,12 +72,9 @@ int wmain(int argc, wchar_t **argv)
         return 0;
     }
     if (argc >= 4 && !wcscmp(argv[1], L"startstop")) {
-        SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
-        SC_HANDLE s = scm ? OpenServiceW(scm, argv[2], SERVICE_ALL_ACCESS) : NULL;
-        if (!s) {
-            printf("open: error %lu\n", GetLastError());
+        SC_HANDLE s = open_service(argv[2]);
+        if (!s)
             return 1;
-        }
         int n = _wtoi(argv[3]);
         LARGE_INTEGER f, a, b, c;
         QueryPerformanceFrequency(&f);
