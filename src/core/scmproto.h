@@ -67,7 +67,13 @@ enum {
                               last change seen, 0 first) -> status, seq, state
                               (SERVICE_NOTIFY_DELETE_PENDING when marked for delete):
                               returns when a state of the mask is reached or the
-                              service changed after seq (no polling) */
+                              service changed after seq (no polling).
+                              On a manager handle (mask CREATED/DELETED): ->
+                              names, seq (the last event), state (triggered):
+                              returns when services were created or deleted
+                              after seq. Without seq: a probe answered at once
+                              (the handle's checks; a service marked for delete
+                              1072; seq = the manager's last event) */
     SCM_OP_LOCK,           /* handle (manager) -> handle (the lock) */
     SCM_OP_UNLOCK,         /* handle (the lock) */
     SCM_OP_LOCK_STATUS,    /* handle (manager) -> state (1 locked), name (owner),
@@ -92,6 +98,8 @@ enum {
     SCM_F_SEQ,       /* u32: a sequence number (controls, RUN, WAIT) */
     SCM_F_SD,        /* bytes: a self-relative security descriptor (<= 64 KiB) */
     SCM_F_FLAGS,     /* u32: failure actions on non-crash failures */
+    SCM_F_NAMES,     /* multi-string: services created ("/" + name) or deleted
+                        (the name), WAIT on a manager handle */
     SCM_F_MAX
 };
 
@@ -102,7 +110,7 @@ enum {
 #define SCM_STR_FIELDS(X) X(NAME, name) X(DISPLAY, display) X(PATH, path) \
     X(GROUP, group) X(ACCOUNT, account) X(PASSWORD, password) X(DESC, desc) \
     X(REBOOTMSG, rebootmsg) X(COMMAND, command)
-#define SCM_MSZ_FIELDS(X) X(DEPS, deps) X(ARGS, args)
+#define SCM_MSZ_FIELDS(X) X(DEPS, deps) X(ARGS, args) X(NAMES, names)
 
 /* SERVICE_STATUS_PROCESS, field by field. */
 typedef struct scm_status {

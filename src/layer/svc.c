@@ -207,6 +207,7 @@ static struct {
     uint32_t remote;
     int is_scm;
     struct notify_rec *notify; /* a pending NotifyServiceStatusChange (g_notify_lock) */
+    uint32_t dbseq; /* a manager handle: the last created/deleted event notified */
 } g_sch[MAX_SC_HANDLES];
 
 /* NotifyServiceStatusChange: one pending request per handle, served by a
@@ -217,6 +218,9 @@ typedef struct notify_rec {
     SERVICE_NOTIFYW *buf;   /* the caller's (same layout in the A form) */
     HANDLE thread;          /* the caller's thread (THREAD_SET_CONTEXT) */
     int cancelled;          /* the handle was closed (g_notify_lock) */
+    int is_scm;             /* a manager handle: SERVICE_NOTIFY_CREATED / DELETED */
+    int ansi;               /* the A form: pszServiceNames in ANSI */
+    uint32_t seq;           /* the manager's: the last event seen */
 } notify_rec;
 
 static SRWLOCK g_notify_lock = SRWLOCK_INIT;
@@ -239,6 +243,7 @@ static SC_HANDLE sch_new(uint32_t remote, int is_scm)
         if (InterlockedCompareExchange(&g_sch[i].used, 1, 0) == 0) {
             g_sch[i].remote = remote;
             g_sch[i].is_scm = is_scm;
+            g_sch[i].dbseq = 0;
             return (SC_HANDLE)(SC_HANDLE_BASE + (uintptr_t)i * 16);
         }
     return NULL;
@@ -1144,15 +1149,18 @@ static BOOL pack_entries(const scm_msg *m, BYTE *buf, DWORD size, LPDWORD needed
     return TRUE;
 }
 
+/* group: EnumServicesStatusEx's pszGroupName (NULL: all; "": no group). */
 static BOOL enum_services(SC_HANDLE h, DWORD type, DWORD state, BYTE *buf, DWORD size,
                           LPDWORD needed, LPDWORD returned, LPDWORD resume, int process,
-                          int ansi)
+                          int ansi, const wchar_t *group)
 {
     req r;
     if (req_begin_h(&r, SCM_OP_ENUM, h, 1))
         return FALSE;
     scm_put_u32(&r.w, SCM_F_TYPE, type);
     scm_put_u32(&r.w, SCM_F_STATE, state);
+    if (group)
+        scm_put_str(&r.w, SCM_F_GROUP, (const uint16_t *)group);
     BOOL ok = req_do(&r) == 0 &&
               pack_entries(&r.m, buf, size, needed, returned, resume, process, ansi);
     req_end(&r);
@@ -1170,7 +1178,7 @@ static BOOL WINAPI hk_EnumServicesStatusExW(SC_HANDLE h, SC_ENUM_TYPE level, DWO
     if (level != SC_ENUM_PROCESS_INFO)
         SetLastError(ERROR_INVALID_LEVEL);
     else
-        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1, 0);
+        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1, 0, group);
     return ok;
 }
 
@@ -1179,7 +1187,8 @@ static BOOL WINAPI hk_EnumServicesStatusW(SC_HANDLE h, DWORD type, DWORD state,
                                           LPDWORD needed, LPDWORD returned, LPDWORD resume)
 {
     PASS(EnumServicesStatusW, enum_w, h, type, state, buf, size, needed, returned, resume);
-    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0, 0);
+    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0, 0,
+                            NULL);
     return ok;
 }
 
@@ -1191,10 +1200,14 @@ static BOOL WINAPI hk_EnumServicesStatusExA(SC_HANDLE h, SC_ENUM_TYPE level, DWO
     PASS(EnumServicesStatusExA, enum_ex_a, h, level, type, state, buf, size, needed, returned,
          resume, group);
     BOOL ok = FALSE;
+    wchar_t *wg = group ? a2w(group, 0) : NULL;
     if (level != SC_ENUM_PROCESS_INFO)
         SetLastError(ERROR_INVALID_LEVEL);
+    else if (group && !wg)
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
     else
-        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1, 1);
+        ok = enum_services(h, type, state, buf, size, needed, returned, resume, 1, 1, wg);
+    mem_free(wg);
     return ok;
 }
 
@@ -1203,7 +1216,8 @@ static BOOL WINAPI hk_EnumServicesStatusA(SC_HANDLE h, DWORD type, DWORD state,
                                           LPDWORD needed, LPDWORD returned, LPDWORD resume)
 {
     PASS(EnumServicesStatusA, enum_a, h, type, state, buf, size, needed, returned, resume);
-    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0, 1);
+    BOOL ok = enum_services(h, type, state, (BYTE *)buf, size, needed, returned, resume, 0, 1,
+                            NULL);
     return ok;
 }
 
@@ -1333,11 +1347,33 @@ static BOOL WINAPI hk_GetServiceDisplayNameA(SC_HANDLE h, LPCSTR name, LPSTR out
  * the worker asks again), then the callback goes to the caller's thread
  * as a user APC: it runs when that thread waits alertably (SleepEx,
  * WaitForSingleObjectEx, ...), as on Windows. */
+/* A manager's names (a multi-string) as the caller gets them: LocalAlloc'd
+ * (the callback frees them with LocalFree, as Windows), W or A. */
+static void *notify_names(const wchar_t *w, int ansi)
+{
+    static const wchar_t none[2] = { 0, 0 };
+    if (!w)
+        w = none;
+    size_t n = msz_len(w);
+    if (!ansi) {
+        wchar_t *o = LocalAlloc(LMEM_FIXED, n * sizeof *o);
+        if (o)
+            memcpy(o, w, n * sizeof *o);
+        return o;
+    }
+    int an = WideCharToMultiByte(CP_ACP, 0, w, (int)n, NULL, 0, NULL, NULL);
+    char *o = an > 0 ? LocalAlloc(LMEM_FIXED, (size_t)an) : NULL;
+    if (o)
+        WideCharToMultiByte(CP_ACP, 0, w, (int)n, o, an, NULL, NULL);
+    return o;
+}
+
 static DWORD WINAPI notify_worker(void *p)
 {
     notify_rec *n = p;
     uint8_t *buf = scmc_alloc();
-    uint32_t seq = 0;
+    uint32_t seq = n->seq;
+    void *names = NULL; /* CREATED/DELETED: the caller's, LocalAlloc'd */
     DWORD err = buf ? 0 : ERROR_NOT_ENOUGH_MEMORY;
     scm_status st;
     DWORD triggered = 0;
@@ -1374,7 +1410,13 @@ static DWORD WINAPI notify_worker(void *p)
             continue;
         }
         err = m.err;
-        if (!err) {
+        if (!err && n->is_scm) {
+            triggered = m.state;
+            seq = m.seq;
+            names = notify_names((const wchar_t *)m.names, n->ansi);
+            if (!names)
+                err = ERROR_NOT_ENOUGH_MEMORY;
+        } else if (!err) {
             st = m.status;
             DWORD bit = st.state >= 1 && st.state <= 7 ? 1u << (st.state - 1) : 0;
             triggered = (n->mask & bit) ? bit : (m.state & SERVICE_NOTIFY_DELETE_PENDING);
@@ -1391,17 +1433,25 @@ static DWORD WINAPI notify_worker(void *p)
     for (long i = 0; deliver && i < MAX_SC_HANDLES; i++)
         if (g_sch[i].notify == n) {
             g_sch[i].notify = NULL;
+            if (n->is_scm && !err)
+                g_sch[i].dbseq = seq; /* the next request goes on from here */
             break;
         }
     ReleaseSRWLockExclusive(&g_notify_lock);
+    if (!deliver && names)
+        LocalFree(names);
     if (deliver) {
         SERVICE_NOTIFYW *b = n->buf;
         b->dwNotificationStatus = err;
-        if (!err) {
+        if (!err && n->is_scm) {
+            memset(&b->ServiceStatus, 0, sizeof b->ServiceStatus);
+            b->dwNotificationTriggered = triggered;
+        } else if (!err) {
             to_status_process(&st, &b->ServiceStatus);
             b->dwNotificationTriggered = triggered;
         }
-        b->pszServiceNames = NULL;
+        /* The names (CREATED/DELETED): the callback frees them (LocalFree). */
+        b->pszServiceNames = (LPWSTR)names;
         /* PFN_SC_NOTIFY_CALLBACK(PVOID) and PAPCFUNC(ULONG_PTR): one argument. */
         QueueUserAPC((PAPCFUNC)(void *)b->pfnNotifyCallback, n->thread, (ULONG_PTR)b);
     }
@@ -1410,30 +1460,40 @@ static DWORD WINAPI notify_worker(void *p)
     return 0;
 }
 
-static DWORD notify_status_change(SC_HANDLE h, DWORD mask, SERVICE_NOTIFYW *buf)
+static DWORD notify_status_change(SC_HANDLE h, DWORD mask, SERVICE_NOTIFYW *buf, int ansi)
 {
     long i = sch_slot(h);
     if (i < 0)
         return ERROR_INVALID_HANDLE;
-    if (g_sch[i].is_scm)
-        return ERROR_CALL_NOT_IMPLEMENTED; /* CREATED/DELETED: not done (docs/ns-svc.md) */
+    int is_scm = g_sch[i].is_scm;
     if (!buf || !buf->pfnNotifyCallback)
         return ERROR_INVALID_PARAMETER;
     if (buf->dwVersion != SERVICE_NOTIFY_STATUS_CHANGE &&
         buf->dwVersion != SERVICE_NOTIFY_STATUS_CHANGE_1)
         return ERROR_INVALID_LEVEL;
-    if (!mask || (mask & ~(DWORD)(0x7f | SERVICE_NOTIFY_DELETE_PENDING)))
+    DWORD allowed = is_scm ? (DWORD)(SERVICE_NOTIFY_CREATED | SERVICE_NOTIFY_DELETED)
+                           : (DWORD)(0x7f | SERVICE_NOTIFY_DELETE_PENDING);
+    if (!mask || (mask & ~allowed))
         return ERROR_INVALID_PARAMETER;
-    /* The rights and the handle are checked now (QUERY needs what WAIT needs). */
-    scm_status st;
-    if (!query(h, &st))
+    /* The handle, its rights and (a service) its delete mark are checked now:
+     * WAIT without SEQ is answered at once (a manager: its last event). */
+    req r;
+    if (req_begin_h(&r, SCM_OP_WAIT, h, is_scm))
         return GetLastError();
+    scm_put_u32(&r.w, SCM_F_STATE, mask);
+    DWORD e = req_do(&r) ? GetLastError() : 0;
+    uint32_t seq = e ? 0 : r.m.seq;
+    req_end(&r);
+    if (e)
+        return e;
     notify_rec *n = mem_alloc(sizeof *n);
     if (!n)
         return ERROR_NOT_ENOUGH_MEMORY;
     n->remote = g_sch[i].remote;
     n->mask = mask;
     n->buf = buf;
+    n->is_scm = is_scm;
+    n->ansi = ansi;
     if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
                          &n->thread, THREAD_SET_CONTEXT, FALSE, 0)) {
         DWORD e = GetLastError();
@@ -1441,9 +1501,12 @@ static DWORD notify_status_change(SC_HANDLE h, DWORD mask, SERVICE_NOTIFYW *buf)
         return e;
     }
     AcquireSRWLockExclusive(&g_notify_lock);
-    DWORD e = g_sch[i].notify ? ERROR_ALREADY_REGISTERED : 0;
+    e = g_sch[i].notify ? ERROR_ALREADY_REGISTERED : 0;
     if (!e)
         g_sch[i].notify = n;
+    /* A manager handle goes on from its last notified event (the first
+     * request: from now). */
+    n->seq = !is_scm ? 0 : g_sch[i].dbseq ? g_sch[i].dbseq : seq;
     ReleaseSRWLockExclusive(&g_notify_lock);
     if (e) {
         CloseHandle(n->thread);
@@ -1467,15 +1530,15 @@ static DWORD notify_status_change(SC_HANDLE h, DWORD mask, SERVICE_NOTIFYW *buf)
 static DWORD WINAPI hk_NotifyServiceStatusChangeW(SC_HANDLE h, DWORD mask, PSERVICE_NOTIFYW buf)
 {
     PASS(NotifyServiceStatusChangeW, notify_w, h, mask, buf);
-    DWORD e = notify_status_change(h, mask, buf);
+    DWORD e = notify_status_change(h, mask, buf, 0);
     return e;
 }
 
 static DWORD WINAPI hk_NotifyServiceStatusChangeA(SC_HANDLE h, DWORD mask, PSERVICE_NOTIFYA buf)
 {
     PASS(NotifyServiceStatusChangeA, notify_a, h, mask, buf);
-    /* Same layout; the names (CREATED/DELETED only) are never filled here. */
-    DWORD e = notify_status_change(h, mask, (SERVICE_NOTIFYW *)buf);
+    /* Same layout; the names (CREATED/DELETED) in ANSI. */
+    DWORD e = notify_status_change(h, mask, (SERVICE_NOTIFYW *)buf, 1);
     return e;
 }
 
@@ -1489,6 +1552,8 @@ static SC_LOCK WINAPI hk_LockServiceDatabase(SC_HANDLE scm)
     req r;
     SC_LOCK l = NULL;
     if (req_begin_h(&r, SCM_OP_LOCK, scm, 1) == 0) {
+        /* The owner: the manager releases the lock when this process ends. */
+        scm_put_u32(&r.w, SCM_F_PID, GetCurrentProcessId());
         if (req_do(&r) == 0)
             l = (SC_LOCK)(SC_LOCK_BASE + r.m.handle);
         req_end(&r);

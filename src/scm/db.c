@@ -298,8 +298,63 @@ DWORD db_create(const scm_msg *m, svc **out)
         free(s);
         return e;
     }
+    db_event(s->name, 1);
     *out = s;
     return 0;
+}
+
+/* --- created / deleted services (NotifyServiceStatusChange on a manager) --- */
+uint32_t g_dbseq;
+static struct db_ev {
+    uint32_t seq;
+    int created;
+    wchar_t name[NAME_MAX_UNITS];
+} g_ev[DB_EVENTS];
+
+void db_event(const wchar_t *name, int created)
+{
+    if (++g_dbseq == 0)
+        g_dbseq = 1;
+    struct db_ev *e = &g_ev[g_dbseq % DB_EVENTS];
+    e->seq = g_dbseq;
+    e->created = created;
+    wcsncpy(e->name, name, NAME_MAX_UNITS - 1);
+    e->name[NAME_MAX_UNITS - 1] = 0;
+    WakeAllConditionVariable(&g_changed);
+}
+
+wchar_t *db_events_since(uint32_t seq, DWORD mask, DWORD *triggered)
+{
+    *triggered = 0;
+    uint32_t n = g_dbseq - seq; /* events after seq (wrapping) */
+    if (n == 0)
+        return NULL;
+    if (n > DB_EVENTS)
+        n = DB_EVENTS; /* older ones are gone: the last DB_EVENTS */
+    wchar_t *out = malloc(((size_t)n * (NAME_MAX_UNITS + 1) + 1) * sizeof *out);
+    if (!out)
+        return NULL;
+    size_t len = 0;
+    for (uint32_t q = g_dbseq - n + 1, i = 0; i < n; i++, q++) {
+        struct db_ev *e = &g_ev[q % DB_EVENTS];
+        if (q == 0 || e->seq != q)
+            continue;
+        DWORD kind = e->created ? SERVICE_NOTIFY_CREATED : SERVICE_NOTIFY_DELETED;
+        if (!(mask & kind))
+            continue;
+        *triggered |= kind;
+        if (e->created)
+            out[len++] = L'/';
+        size_t l = wcslen(e->name);
+        memcpy(out + len, e->name, (l + 1) * sizeof *out);
+        len += l + 1;
+    }
+    out[len] = 0;
+    if (!*triggered) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 void db_reap(svc *s)
@@ -315,6 +370,7 @@ void db_reap(svc *s)
         RegDeleteKeyW(HKEY_LOCAL_MACHINE, path);
     char n[300];
     scm_log("service %s deleted (registry: %ld)", scm_narrow(s->name, n, sizeof n), (long)r);
+    db_event(s->name, 0);
     for (size_t i = 0; i < g_nsvcs; i++)
         if (g_svcs[i] == s) {
             g_svcs[i] = g_svcs[--g_nsvcs];

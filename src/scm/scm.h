@@ -106,6 +106,16 @@ DWORD db_save(svc *s);
 DWORD db_save_sd(svc *s);
 /* Removes a record marked for delete once it is stopped with no handles. */
 void db_reap(svc *s);
+/* Services created and deleted (NotifyServiceStatusChange on a manager
+ * handle), lock held: the last DB_EVENTS are kept, numbered from 1
+ * (g_dbseq: the last one; 0 never names one). */
+#define DB_EVENTS 256
+extern uint32_t g_dbseq;
+void db_event(const wchar_t *name, int created);
+/* The events after seq of the mask's kinds (SERVICE_NOTIFY_CREATED /
+ * DELETED) as a multi-string (malloc; created names prefixed "/"), their
+ * kinds in *triggered; NULL when there is none. */
+wchar_t *db_events_since(uint32_t seq, DWORD mask, DWORD *triggered);
 
 /* graph.c (lock held) */
 /* Start order for s: DWORD error (ERROR_CIRCULAR_DEPENDENCY,

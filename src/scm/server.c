@@ -11,9 +11,72 @@
 
 #define SC_GROUP_ID L'+'
 
-/* LockServiceDatabase: the lock's id (0: unlocked). */
+/* LockServiceDatabase: the lock's id (0: unlocked), and the event that
+ * tells the watcher of its owner process that it was released. */
 static uint32_t g_dblock, g_dblock_count;
 static DWORD g_dblock_since;
+static HANDLE g_dblock_released;
+
+/* The client's pid on the connection being served (GetNamedPipeClientProcessId). */
+static __thread DWORD t_client_pid;
+
+typedef struct lock_watch {
+    HANDLE proc, released;
+    uint32_t id;
+    DWORD pid;
+} lock_watch;
+
+/* Windows releases the database lock when the process holding it ends:
+ * this thread waits for the owner's end (or the lock's release). */
+static DWORD WINAPI lock_watcher(void *arg)
+{
+    lock_watch *lw = arg;
+    HANDLE hs[2] = { lw->released, lw->proc };
+    DWORD r = WaitForMultipleObjects(2, hs, FALSE, INFINITE);
+    if (r == WAIT_OBJECT_0 + 1) {
+        EnterCriticalSection(&g_lock);
+        if (g_dblock == lw->id) {
+            g_dblock = 0;
+            if (g_dblock_released == lw->released)
+                g_dblock_released = NULL;
+            scm_log("database lock released: its owner (pid %lu) ended",
+                    (unsigned long)lw->pid);
+        }
+        LeaveCriticalSection(&g_lock);
+    }
+    CloseHandle(lw->proc);
+    CloseHandle(lw->released);
+    free(lw);
+    return 0;
+}
+
+/* Watches the lock's owner (lock held); the lock is not taken when the
+ * owner cannot be watched (a leaked lock would block every start). */
+static DWORD lock_watch_start(uint32_t id, DWORD pid)
+{
+    lock_watch *lw = calloc(1, sizeof *lw);
+    if (!lw)
+        return ERROR_NOT_ENOUGH_MEMORY;
+    lw->id = id;
+    lw->pid = pid;
+    lw->proc = pid ? OpenProcess(SYNCHRONIZE, FALSE, pid) : NULL;
+    lw->released = CreateEventW(NULL, TRUE, FALSE, NULL);
+    HANDLE t = lw->proc && lw->released ? CreateThread(NULL, 0, lock_watcher, lw, 0, NULL) : NULL;
+    if (!t) {
+        DWORD e = pid ? GetLastError() : ERROR_INVALID_PARAMETER;
+        if (lw->proc)
+            CloseHandle(lw->proc);
+        if (lw->released)
+            CloseHandle(lw->released);
+        free(lw);
+        return e ? e : ERROR_NOT_ENOUGH_MEMORY;
+    }
+    CloseHandle(t);
+    /* The event stays valid: the watcher closes it after the wait ends, and
+     * it is only set (below) while it is still the current lock's. */
+    g_dblock_released = lw->released;
+    return 0;
+}
 
 static DWORD map_access(DWORD a, int is_scm)
 {
@@ -91,15 +154,27 @@ static uint8_t *sd_compose(const void *old, const void *new_, DWORD info, DWORD 
     return out;
 }
 
-/* s's SD: its own, or the default (LocalFree'd by the caller when *dflt). */
+/* The manager's own (Query/SetServiceObjectSecurity on a manager handle):
+ * Windows' SCM default (`sc sdshow scmanager`): authenticated users
+ * connect; interactive and service users connect, enumerate, query the
+ * lock status, read; SYSTEM those and lock; administrators all; an audit
+ * SACL. Kept in memory for the manager's life (docs/ns-svc.md). */
+#define DEFAULT_SCM_SDDL                                                                \
+    L"O:SYG:SYD:(A;;CC;;;AU)(A;;CCLCRPRC;;;IU)(A;;CCLCRPRC;;;SU)(A;;CCLCRPWPRC;;;SY)"  \
+    L"(A;;KA;;;BA)S:(AU;FA;KA;;;WD)(AU;OIIOFA;GA;;;WD)"
+static uint8_t *g_scm_sd;
+
+/* s's SD (s NULL: the manager's): its own, or the default (LocalFree'd by
+ * the caller when *dflt). */
 static const void *sd_of(svc *s, PSECURITY_DESCRIPTOR *dflt)
 {
     *dflt = NULL;
-    if (s->sd)
-        return s->sd;
+    if (s ? s->sd != NULL : g_scm_sd != NULL)
+        return s ? s->sd : g_scm_sd;
     ULONG n;
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(DEFAULT_SVC_SDDL, SDDL_REVISION_1,
-                                                              dflt, &n))
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(s ? DEFAULT_SVC_SDDL
+                                                                : DEFAULT_SCM_SDDL,
+                                                              SDDL_REVISION_1, dflt, &n))
         *dflt = NULL;
     return *dflt;
 }
@@ -542,11 +617,28 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             REPLY(ERROR_INVALID_PARAMETER);
             return;
         }
+        /* The group (EnumServicesStatusEx's pszGroupName): absent = all;
+         * "" = the services in no group; a name = its members (compared
+         * without case), ERROR_SERVICE_DOES_NOT_EXIST when no service has
+         * that group (as Windows for an unknown group). */
+        const wchar_t *grp = (const wchar_t *)m->group;
+        if (grp && grp[0]) {
+            int known = 0;
+            for (size_t i = 0; i < g_nsvcs && !known; i++)
+                known = g_svcs[i]->group && scm_wieq((const uint16_t *)g_svcs[i]->group, m->group);
+            if (!known) {
+                REPLY(ERROR_SERVICE_DOES_NOT_EXIST);
+                return;
+            }
+        }
         svc **list = calloc(g_nsvcs + 1, sizeof *list);
         size_t n = 0;
         for (size_t i = 0; list && i < g_nsvcs; i++) {
             svc *t = g_svcs[i];
             DWORD bit = t->st.state == SERVICE_STOPPED ? SERVICE_INACTIVE : SERVICE_ACTIVE;
+            if (grp && !(grp[0] ? t->group && scm_wieq((const uint16_t *)t->group, m->group)
+                                : !t->group || !t->group[0]))
+                continue;
             if ((t->type & type) && (state & bit))
                 list[n++] = t;
         }
@@ -633,7 +725,56 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
          * mask and changed since seq (0: at once when it is in one), or is
          * marked for delete (SERVICE_NOTIFY_DELETE_PENDING); at most 60 s
          * (ERROR_TIMEOUT: the client asks again). No polling. */
+        if (have && is_scm) {
+            /* On a manager handle: services created / deleted after seq. */
+            NEED_SCM(SC_MANAGER_ENUMERATE_SERVICE);
+            DWORD mask = m->state, begin = GetTickCount(), trig = 0;
+            if (!mask || (mask & ~(DWORD)(SERVICE_NOTIFY_CREATED | SERVICE_NOTIFY_DELETED))) {
+                REPLY(ERROR_INVALID_PARAMETER);
+                return;
+            }
+            if (!SCM_HAS(m, SEQ)) { /* the probe: from now on */
+                REPLY(0);
+                scm_put_u32(w, SCM_F_SEQ, g_dbseq);
+                return;
+            }
+            wchar_t *names = NULL;
+            for (;;) {
+                if ((names = db_events_since(m->seq, mask, &trig)) != NULL) {
+                    err = 0;
+                    break;
+                }
+                svc *now = NULL;
+                DWORD acc2;
+                int scm2 = 0;
+                if (handle_get(m->handle, &now, &acc2, &scm2) || !scm2) {
+                    err = ERROR_INVALID_HANDLE; /* closed meanwhile */
+                    break;
+                }
+                DWORD spent = GetTickCount() - begin;
+                if (spent >= 60000) {
+                    err = ERROR_TIMEOUT;
+                    break;
+                }
+                SleepConditionVariableCS(&g_changed, &g_lock, 60000 - spent);
+            }
+            REPLY(err);
+            if (names) {
+                scm_put_msz(w, SCM_F_NAMES, (const uint16_t *)names);
+                free(names);
+            }
+            scm_put_u32(w, SCM_F_SEQ, err ? m->seq : g_dbseq);
+            scm_put_u32(w, SCM_F_STATE, trig);
+            return;
+        }
         NEED_SVC(SERVICE_QUERY_STATUS);
+        if (!SCM_HAS(m, SEQ)) {
+            /* The probe at registration: a service marked for delete takes
+             * no new registration (as Windows). */
+            REPLY(s->marked_delete ? ERROR_SERVICE_MARKED_FOR_DELETE : 0);
+            scm_put_status(w, &s->st);
+            return;
+        }
         DWORD mask = m->state, begin = GetTickCount();
         s->pins++;
         for (;;) {
@@ -675,7 +816,16 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             REPLY(ERROR_SERVICE_DATABASE_LOCKED);
             return;
         }
-        g_dblock = 0x40000000u | (++g_dblock_count & 0xffffff);
+        {
+            uint32_t id = 0x40000000u | (++g_dblock_count & 0xffffff);
+            DWORD pid = t_client_pid ? t_client_pid : (SCM_HAS(m, PID) ? m->pid : 0);
+            err = lock_watch_start(id, pid);
+            if (err) {
+                REPLY(err);
+                return;
+            }
+            g_dblock = id;
+        }
         g_dblock_since = GetTickCount();
         REPLY(0);
         scm_put_u32(w, SCM_F_HANDLE, g_dblock);
@@ -686,6 +836,10 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             return;
         }
         g_dblock = 0;
+        if (g_dblock_released) {
+            SetEvent(g_dblock_released); /* its watcher ends */
+            g_dblock_released = NULL;
+        }
         REPLY(0);
         return;
     case SCM_OP_LOCK_STATUS:
@@ -698,10 +852,12 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
     case SCM_OP_QUERY_SD:
     case SCM_OP_SET_SD: {
         DWORD info = m->flags, set = m->op == SCM_OP_SET_SD;
-        if (!have || is_scm) {
+        if (!have) {
             REPLY(ERROR_INVALID_HANDLE);
             return;
         }
+        if (is_scm)
+            s = NULL; /* the manager's own descriptor */
         if (!info || (info & ~(DWORD)SD_PARTS) || (set && (!m->sd || !IsValidSecurityDescriptor(
                                                               (PSECURITY_DESCRIPTOR)m->sd) ||
                                                           GetSecurityDescriptorLength(
@@ -723,7 +879,7 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             REPLY(ERROR_ACCESS_DENIED);
             return;
         }
-        if (set && s->marked_delete) {
+        if (set && s && s->marked_delete) {
             REPLY(ERROR_SERVICE_MARKED_FOR_DELETE);
             return;
         }
@@ -738,7 +894,11 @@ static void handle(const scm_msg *m, scm_writer *w, uint8_t *buf)
             REPLY(sd ? ERROR_INVALID_PARAMETER : ERROR_NOT_ENOUGH_MEMORY);
             return;
         }
-        if (set) {
+        if (set && !s) {
+            free(g_scm_sd);
+            g_scm_sd = sd;
+            REPLY(0);
+        } else if (set) {
             free(s->sd);
             s->sd = sd;
             s->sd_size = n;
@@ -763,6 +923,8 @@ static DWORD WINAPI connection(void *arg)
 {
     HANDLE h = arg;
     uint8_t *out = scmc_alloc();
+    ULONG cpid = 0;
+    t_client_pid = GetNamedPipeClientProcessId(h, &cpid) ? cpid : 0;
     for (;;) {
         scm_msg m;
         DWORD e;

@@ -21,6 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         scm_entry e;
         for (int i = 0; i < 10000 && scm_next_entry(&m, &off, &e) == 0; i++)
             ;
+        /* Multi-strings (args, deps, the created/deleted names) stay in the buffer. */
+        if (m.names && scm_msz_len(m.names) * 2 > len)
+            abort();
+        if (m.args && scm_msz_len(m.args) * 2 > len)
+            abort();
     }
     return 0;
 }

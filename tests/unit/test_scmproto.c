@@ -266,6 +266,52 @@ int main(void)
     CHECK(SCM_OP_LOCK_STATUS < SCM_OP_QUERY_SD && SCM_OP_QUERY_SD < SCM_OP_SET_SD &&
           SCM_OP_SET_SD < SCM_OP_MAX);
 
+    unit_ctx = "enum group, lock owner";
+    /* ENUM's group: "" (no group) is a string of its own 0 alone; absent = all. */
+    static const uint16_t empty_group[1] = { 0 };
+    scm_begin(&w, copy, sizeof copy, SCM_OP_ENUM, 0);
+    scm_put_u32(&w, SCM_F_HANDLE, 1);
+    scm_put_str(&w, SCM_F_GROUP, empty_group);
+    n = scm_end(&w);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), 0);
+    CHECK(SCM_HAS(&m, GROUP) && m.group && m.group[0] == 0);
+    scm_begin(&w, copy, sizeof copy, SCM_OP_ENUM, 0);
+    scm_put_u32(&w, SCM_F_HANDLE, 1);
+    scm_put_str(&w, SCM_F_GROUP, NULL);
+    n = scm_end(&w);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), 0);
+    CHECK(!SCM_HAS(&m, GROUP) && m.group == NULL);
+    /* LOCK carries the owner's pid. */
+    scm_begin(&w, copy, sizeof copy, SCM_OP_LOCK, 0);
+    scm_put_u32(&w, SCM_F_HANDLE, 1);
+    scm_put_u32(&w, SCM_F_PID, 4242);
+    n = scm_end(&w);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), 0);
+    CHECK(SCM_HAS(&m, PID) && m.pid == 4242);
+
+    /* WAIT on a manager handle: the reply's names, a multi-string ("/" = created). */
+    uint16_t nm[32];
+    w16(nm, "/t_new");
+    w16(nm + 7, "t_old");
+    nm[13] = 0;
+    scm_begin(&w, copy, sizeof copy, SCM_OP_WAIT, 0);
+    scm_put_msz(&w, SCM_F_NAMES, nm);
+    scm_put_u32(&w, SCM_F_SEQ, 9);
+    scm_put_u32(&w, SCM_F_STATE, 0x180);
+    n = scm_end(&w);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), 0);
+    CHECK(SCM_HAS(&m, NAMES) && m.names != NULL);
+    CHECK(m.names && eq(m.names, "/t_new") && eq(m.names + 7, "t_old") && m.names[13] == 0);
+    CHECK_EQ_INT(scm_msz_len(m.names), 14);
+    CHECK_EQ_INT(m.seq, 9);
+    CHECK_EQ_INT(m.state, 0x180);
+    /* A names field without its final empty string is refused. */
+    scm_begin(&w, copy, sizeof copy, SCM_OP_WAIT, 0);
+    scm_put_str(&w, SCM_F_NAMES, nm);
+    n = scm_end(&w);
+    CHECK_EQ_INT(scm_decode(copy, n, &m), -1);
+    CHECK(SCM_F_NAMES < SCM_F_MAX && SCM_F_MAX <= 32);
+
     unit_ctx = "names";
     uint16_t a[16], b[16];
     w16(a, "Svc_Basic");

@@ -2,6 +2,11 @@
  *   svc_client query NAME     prints "query NAME: STATE exit=W/S" or
  *                             "query NAME: error N" (OpenService's error)
  *   svc_client control NAME N  sends control N ("control NAME: state S")
+ *   svc_client notifyscm N    NotifyServiceStatusChangeW (CREATED | DELETED) on
+ *                             a manager handle N times; each callback:
+ *                             "notifyscm: status S triggered T names [n]..."
+ *   svc_client lock MS        LockServiceDatabase, holds it MS ms, exits
+ *                             without unlocking ("lock: locked")
  *   svc_client notify NAME    NotifyServiceStatusChangeW(RUNNING), then waits
  *                             alertably (SleepEx) up to 30 s for the callback:
  *                             "notify NAME: registered", then its status
@@ -465,6 +470,51 @@ static int checks(void)
     CHECK("UnlockServiceDatabase", UnlockServiceDatabase(lk));
     ERR("UnlockServiceDatabase twice", UnlockServiceDatabase(lk), ERROR_INVALID_SERVICE_LOCK);
     CHECK("unlocked again", QueryServiceLockStatusW(scm, ls, sizeof lb, &need) && !ls->fIsLocked);
+    {
+        /* The lock is released when the process holding it ends (as Windows):
+         * a child ("svc_client lock") locks, holds it 1.5 s and exits. */
+        wchar_t self[MAX_PATH], cmd[MAX_PATH + 32];
+        GetModuleFileNameW(NULL, self, MAX_PATH);
+        swprintf(cmd, MAX_PATH + 32, L"\"%ls\" lock 1500", self);
+        STARTUPINFOW si;
+        memset(&si, 0, sizeof si);
+        si.cb = sizeof si;
+        PROCESS_INFORMATION pi;
+        BOOL cp = CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+        CHECK("(a child that locks the database)", cp);
+        int held = 0;
+        for (int i = 0; cp && i < 40 && !held; i++) {
+            if (QueryServiceLockStatusW(scm, ls, sizeof lb, &need) && ls->fIsLocked)
+                held = 1;
+            else
+                Sleep(50);
+        }
+        CHECK("the child holds the lock", held);
+        ERR("StartService while the child holds it", StartServiceW(cr, 0, NULL),
+            ERROR_SERVICE_DATABASE_LOCKED);
+        DWORD code = 1;
+        if (cp) {
+            WaitForSingleObject(pi.hProcess, 10000);
+            GetExitCodeProcess(pi.hProcess, &code);
+            CloseHandle(pi.hProcess);
+            CloseHandle(pi.hThread);
+        }
+        CHECK("the child ended without unlocking (exit 0)", code == 0);
+        int freed = 0;
+        for (int i = 0; i < 40 && !freed; i++) {
+            if (QueryServiceLockStatusW(scm, ls, sizeof lb, &need) && !ls->fIsLocked)
+                freed = 1;
+            else
+                Sleep(50);
+        }
+        CHECK("its end released the lock (QueryServiceLockStatus: unlocked)", freed);
+        ERR("StartService no longer gets 1055 (t_crash runs: 1056)", StartServiceW(cr, 0, NULL),
+            ERROR_SERVICE_ALREADY_RUNNING);
+        SC_LOCK lk2 = LockServiceDatabase(scm);
+        CHECK("LockServiceDatabase succeeds again", lk2 != NULL);
+        if (lk2)
+            UnlockServiceDatabase(lk2);
+    }
 
     /* Security descriptors: the default, set, returned as configured. */
     BYTE sdb[1024];
@@ -523,6 +573,48 @@ static int checks(void)
         QueryServiceObjectSecurity(cr, 0, sdb, sizeof sdb, &need), ERROR_INVALID_PARAMETER);
     if (cq)
         CloseServiceHandle(cq);
+    {
+        /* The manager's own descriptor (a manager handle). */
+        sddl = NULL;
+        CHECK("QueryServiceObjectSecurity on the manager: Windows' default (owner SYSTEM, "
+              "administrators all, authenticated users connect)",
+              QueryServiceObjectSecurity(scm, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                                         sdb, sizeof sdb, &need) &&
+              ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                  sdb, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                  &sddl, NULL) && wcsstr(sddl, L"O:SY") && wcsstr(sddl, L";;;BA)") &&
+              wcsstr(sddl, L"(A;;CC;;;AU)"));
+        if (sddl)
+            printf("     manager: %ls\n", sddl), LocalFree(sddl);
+        BYTE keep[1024];
+        DWORD keep_n = 0;
+        BOOL kept = QueryServiceObjectSecurity(scm, DACL_SECURITY_INFORMATION, keep, sizeof keep,
+                                               &keep_n);
+        CHECK("SetServiceObjectSecurity on the manager (DACL)",
+              nsd && SetServiceObjectSecurity(scm, DACL_SECURITY_INFORMATION, nsd));
+        sddl = NULL;
+        CHECK("the manager's DACL comes back as set, its owner kept",
+              QueryServiceObjectSecurity(scm, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                                         sdb, sizeof sdb, &need) &&
+              ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                  sdb, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                  &sddl, NULL) && !wcscmp(sddl, L"O:SYD:(A;;CCLCSWRPWPDTLOCRRC;;;WD)"));
+        if (sddl)
+            LocalFree(sddl);
+        CHECK("(the manager's DACL restored)",
+              kept && SetServiceObjectSecurity(scm, DACL_SECURITY_INFORMATION, keep));
+        SC_HANDLE mc = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+        ERR("QueryServiceObjectSecurity on a manager handle without READ_CONTROL",
+            QueryServiceObjectSecurity(mc, DACL_SECURITY_INFORMATION, sdb, sizeof sdb, &need),
+            ERROR_ACCESS_DENIED);
+        ERR("SetServiceObjectSecurity on a manager handle without WRITE_DAC",
+            SetServiceObjectSecurity(mc, DACL_SECURITY_INFORMATION, nsd), ERROR_ACCESS_DENIED);
+        ERR("QueryServiceObjectSecurity on the manager: the SACL without ACCESS_SYSTEM_SECURITY",
+            QueryServiceObjectSecurity(scm, SACL_SECURITY_INFORMATION, sdb, sizeof sdb, &need),
+            ERROR_ACCESS_DENIED);
+        if (mc)
+            CloseServiceHandle(mc);
+    }
     if (nsd)
         LocalFree(nsd);
 
@@ -547,6 +639,50 @@ static int checks(void)
                                 NULL, NULL, NULL) : NULL, ERROR_SERVICE_EXISTS);
         if (an)
             CloseServiceHandle(an);
+        {
+            /* EnumServicesStatusEx's group: NULL all, "" no group, a name its members. */
+            static BYTE eb[32768];
+            DWORD en_need = 0, en_n = 0, en_res = 0;
+            ENUM_SERVICE_STATUS_PROCESSW *ep = (ENUM_SERVICE_STATUS_PROCESSW *)eb;
+            BOOL eok = EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32,
+                                             SERVICE_STATE_ALL, eb, sizeof eb, &en_need, &en_n,
+                                             &en_res, L"PlumeGroupA");
+            CHECK("EnumServicesStatusExW (group PlumeGroupA): only t_ansi",
+                  eok && en_n == 1 && !wcscmp(ep[0].lpServiceName, L"t_ansi"));
+            en_res = 0;
+            eok = EnumServicesStatusExA(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32,
+                                        SERVICE_STATE_ALL, eb, sizeof eb, &en_need, &en_n,
+                                        &en_res, "plumegroupa");
+            ENUM_SERVICE_STATUS_PROCESSA *epa = (ENUM_SERVICE_STATUS_PROCESSA *)eb;
+            CHECK("EnumServicesStatusExA (group plumegroupa, any case): only t_ansi",
+                  eok && en_n == 1 && !strcmp(epa[0].lpServiceName, "t_ansi"));
+            int has_ansi = 0, has_a = 0;
+            en_res = 0;
+            eok = EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32,
+                                        SERVICE_STATE_ALL, eb, sizeof eb, &en_need, &en_n,
+                                        &en_res, L"");
+            for (DWORD i = 0; eok && i < en_n; i++) {
+                has_ansi |= !wcscmp(ep[i].lpServiceName, L"t_ansi");
+                has_a |= !wcscmp(ep[i].lpServiceName, L"t_a");
+            }
+            CHECK("EnumServicesStatusExW (group \"\"): t_a (no group), not t_ansi",
+                  eok && has_a && !has_ansi);
+            has_ansi = has_a = 0;
+            en_res = 0;
+            eok = EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32,
+                                        SERVICE_STATE_ALL, eb, sizeof eb, &en_need, &en_n,
+                                        &en_res, NULL);
+            for (DWORD i = 0; eok && i < en_n; i++) {
+                has_ansi |= !wcscmp(ep[i].lpServiceName, L"t_ansi");
+                has_a |= !wcscmp(ep[i].lpServiceName, L"t_a");
+            }
+            CHECK("EnumServicesStatusExW (group NULL): both", eok && has_a && has_ansi);
+            en_res = 0;
+            ERR("EnumServicesStatusExW of an unknown group",
+                EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_STATE_ALL,
+                                      eb, sizeof eb, &en_need, &en_n, &en_res, L"t_nosuch_group"),
+                ERROR_SERVICE_DOES_NOT_EXIST);
+        }
         ERR("OpenServiceA of a missing service", ma ? OpenServiceA(ma, "t_nosuch_a",
             SERVICE_ALL_ACCESS) : NULL, ERROR_SERVICE_DOES_NOT_EXIST);
         an = ma ? OpenServiceA(ma, "t_ansi", SERVICE_ALL_ACCESS) : NULL;
@@ -650,6 +786,86 @@ static int checks(void)
             CloseServiceHandle(ma);
     }
 
+    /* NotifyServiceStatusChange on a manager handle: services created, deleted. */
+    {
+        SC_HANDLE me = OpenSCManagerW(NULL, NULL, SC_MANAGER_ENUMERATE_SERVICE);
+        SC_HANDLE mcn = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+        SERVICE_NOTIFYW mn, mx;
+        note_init(&mn);
+        note_init(&mx);
+        CHECK("NotifyServiceStatusChange (CREATED) on a manager handle without "
+              "SC_MANAGER_ENUMERATE_SERVICE: 5",
+              mcn && NotifyServiceStatusChangeW(mcn, SERVICE_NOTIFY_CREATED, &mx) ==
+                         ERROR_ACCESS_DENIED);
+        CHECK("NotifyServiceStatusChange (RUNNING) on a manager handle: 87",
+              me && NotifyServiceStatusChangeW(me, SERVICE_NOTIFY_RUNNING, &mx) ==
+                        ERROR_INVALID_PARAMETER);
+        CHECK("NotifyServiceStatusChange (CREATED) on a service handle: 87",
+              NotifyServiceStatusChangeW(a, SERVICE_NOTIFY_CREATED, &mx) == ERROR_INVALID_PARAMETER);
+        LONG nb0 = notified;
+        CHECK("NotifyServiceStatusChange (CREATED | DELETED) on a manager handle",
+              me && NotifyServiceStatusChangeW(me, SERVICE_NOTIFY_CREATED | SERVICE_NOTIFY_DELETED,
+                                               &mn) == ERROR_SUCCESS);
+        CHECK("no callback while nothing is created", !wait_note(nb0, 500));
+        SC_HANDLE nc = create(L"t_nc", L"normal", SERVICE_DEMAND_START, NULL);
+        CHECK("CreateService t_nc: the callback, triggered CREATED, names \"/t_nc\"",
+              nc && wait_note(nb0, 5000) && last_note.dwNotificationStatus == 0 &&
+              last_note.dwNotificationTriggered == SERVICE_NOTIFY_CREATED &&
+              last_note.pszServiceNames && !wcscmp(last_note.pszServiceNames, L"/t_nc") &&
+              last_note.pszServiceNames[6] == 0 && note_thread == GetCurrentThreadId());
+        CHECK("... the names are freed with LocalFree",
+              last_note.pszServiceNames && LocalFree(last_note.pszServiceNames) == NULL);
+        nb0 = notified;
+        CHECK("registered again",
+              NotifyServiceStatusChangeW(me, SERVICE_NOTIFY_CREATED | SERVICE_NOTIFY_DELETED,
+                                         &mn) == ERROR_SUCCESS);
+        CHECK("DeleteService t_nc", nc && DeleteService(nc));
+        CHECK("a service marked for delete takes no new registration: 1072",
+              nc && NotifyServiceStatusChangeW(nc, SERVICE_NOTIFY_STOPPED, &mx) ==
+                        ERROR_SERVICE_MARKED_FOR_DELETE);
+        CHECK("no DELETED while a handle keeps it", !wait_note(nb0, 500));
+        if (nc)
+            CloseServiceHandle(nc);
+        CHECK("its last handle closed: triggered DELETED, names \"t_nc\" (no prefix)",
+              wait_note(nb0, 5000) && last_note.dwNotificationStatus == 0 &&
+              last_note.dwNotificationTriggered == SERVICE_NOTIFY_DELETED &&
+              last_note.pszServiceNames && !wcscmp(last_note.pszServiceNames, L"t_nc") &&
+              last_note.pszServiceNames[5] == 0);
+        if (last_note.pszServiceNames)
+            LocalFree(last_note.pszServiceNames);
+        SERVICE_NOTIFYA na;
+        memset(&na, 0, sizeof na);
+        na.dwVersion = SERVICE_NOTIFY_STATUS_CHANGE;
+        na.pfnNotifyCallback = on_notify;
+        nb0 = notified;
+        /* Wine 8's advapi32 has no NotifyServiceStatusChangeA: sechost's. */
+        typedef DWORD(WINAPI * notify_a_fn)(SC_HANDLE, DWORD, PSERVICE_NOTIFYA);
+        notify_a_fn notify_a = (notify_a_fn)(void *)GetProcAddress(
+            LoadLibraryW(L"sechost.dll"), "NotifyServiceStatusChangeA");
+        CHECK("NotifyServiceStatusChangeA (CREATED) on a manager handle",
+              notify_a && notify_a(me, SERVICE_NOTIFY_CREATED, &na) == ERROR_SUCCESS);
+        SC_HANDLE nc2 = create(L"t_nca", L"normal", SERVICE_DEMAND_START, NULL);
+        CHECK("... CreateService t_nca: names \"/t_nca\" in ANSI",
+              nc2 && wait_note(nb0, 5000) &&
+              last_note.dwNotificationTriggered == SERVICE_NOTIFY_CREATED &&
+              last_note.pszServiceNames &&
+              !strcmp((const char *)last_note.pszServiceNames, "/t_nca") &&
+              ((const char *)last_note.pszServiceNames)[7] == 0);
+        if (last_note.pszServiceNames)
+            LocalFree(last_note.pszServiceNames);
+        nb0 = notified;
+        CHECK("NotifyServiceStatusChange (DELETED) then the manager handle closed",
+              NotifyServiceStatusChangeW(me, SERVICE_NOTIFY_DELETED, &mn) == ERROR_SUCCESS &&
+              CloseServiceHandle(me));
+        if (nc2) {
+            DeleteService(nc2);
+            CloseServiceHandle(nc2);
+        }
+        CHECK("... no callback after the close", !wait_note(nb0, 700));
+        if (mcn)
+            CloseServiceHandle(mcn);
+    }
+
     /* Delete. */
     CHECK("DeleteService t_dis", DeleteService(dis));
     ERR("DeleteService twice", DeleteService(dis), ERROR_SERVICE_MARKED_FOR_DELETE);
@@ -693,6 +909,50 @@ int wmain(int argc, wchar_t **argv)
         printf("query %ls: state %lu exit=%lu/%lu\n", argv[2], st.dwCurrentState,
                st.dwWin32ExitCode, st.dwServiceSpecificExitCode);
         CloseServiceHandle(s);
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"notifyscm")) {
+        /* notifyscm N: NotifyServiceStatusChangeW (CREATED | DELETED) on a
+         * manager handle, N times in a row, each callback printed. */
+        SC_HANDLE m = OpenSCManagerW(NULL, NULL, SC_MANAGER_ENUMERATE_SERVICE);
+        int rounds = _wtoi(argv[2]);
+        for (int i = 0; i < rounds; i++) {
+            SERVICE_NOTIFYW nb;
+            note_init(&nb);
+            LONG before = notified;
+            DWORD e = m ? NotifyServiceStatusChangeW(m, SERVICE_NOTIFY_CREATED |
+                                                            SERVICE_NOTIFY_DELETED, &nb)
+                        : GetLastError();
+            if (e) {
+                printf("notifyscm: error %lu\n", e);
+                return 1;
+            }
+            printf("notifyscm: registered\n");
+            DWORD t0 = GetTickCount();
+            while (notified == before && GetTickCount() - t0 < 30000)
+                SleepEx(30000, TRUE);
+            if (notified == before) {
+                printf("notifyscm: timeout\n");
+                return 1;
+            }
+            printf("notifyscm: status %lu triggered %lu names", last_note.dwNotificationStatus,
+                   last_note.dwNotificationTriggered);
+            for (const wchar_t *p = last_note.pszServiceNames; p && *p; p += wcslen(p) + 1)
+                printf(" [%ls]", p);
+            printf(" same thread %s\n", note_thread == GetCurrentThreadId() ? "yes" : "no");
+            LocalFree(last_note.pszServiceNames);
+        }
+        return 0;
+    }
+    if (!wcscmp(argv[1], L"lock")) {
+        /* lock MS: LockServiceDatabase, hold it MS ms, exit without unlocking. */
+        SC_LOCK l = LockServiceDatabase(scm);
+        if (!l) {
+            printf("lock: error %lu\n", GetLastError());
+            return 1;
+        }
+        printf("lock: locked\n");
+        Sleep((DWORD)_wtoi(argv[2]));
         return 0;
     }
     if (!wcscmp(argv[1], L"notify")) {
