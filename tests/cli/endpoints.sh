@@ -9,56 +9,10 @@
 # shows the merged table and where each rule came from.
 source "$(dirname "$0")/lib.sh"
 use_root endpoints
-B=$(echo "$PLUME_BIN" | sed 's|^|Z:|; s|/|\\|g')   # the bin folder, Windows style
-T="$B\\t_endpoint.exe"
-[ -f "$PLUME_BIN/t_endpoint.exe" ] || { echo "missing: $PLUME_BIN/t_endpoint.exe (build first)"; exit 1; }
-LOGS=$(mktemp -d)
-PIDS=()
+source "$(dirname "$0")/probe.sh"
+probe_setup t_endpoint.exe
 PIPE=EndpT.$$
 
-cleanup() {
-    plume stop a; plume stop b
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$LOGS"
-}
-trap cleanup EXIT
-
-# bg LOG WHERE ARGS...: t_endpoint in the background (WHERE: host or a VM).
-bg() {
-    local log=$LOGS/$1 where=$2
-    shift 2
-    if [ "$where" = host ]; then
-        "$WINE" "$PLUME_BIN/t_endpoint.exe" "$@" >"$log" 2>&1 </dev/null &
-    else
-        "$WINE" "$PLUME_BIN/plume.exe" run "$where" -- "$T" "$@" >"$log" 2>&1 </dev/null &
-    fi
-    PIDS+=($!)
-}
-ready() {
-    for _ in $(seq 1 150); do
-        grep -q '^ready' "$LOGS/$1" 2>/dev/null && return 0
-        sleep 0.2
-    done
-    echo "     (no ready in $1: $(cat "$LOGS/$1"))"
-    return 1
-}
-# run_in WHERE ARGS...: t_endpoint in the foreground; output in $OUT.
-run_in() {
-    local where=$1 o
-    shift
-    o=$(mktemp)
-    if [ "$where" = host ]; then
-        timeout 60 "$WINE" "$PLUME_BIN/t_endpoint.exe" "$@" >"$o" 2>&1 </dev/null
-    else
-        timeout 60 "$WINE" "$PLUME_BIN/plume.exe" run "$where" -- "$T" "$@" >"$o" 2>&1 </dev/null
-    fi
-    RC=$?
-    OUT=$(tr -d '\r' <"$o") ERR=
-    rm -f "$o"
-    [ "$RC" = 124 ] && OUT="$OUT (timed out)"
-    return 0
-}
 # rule_of OUTPUT VERB CLASS NAME: the table has that rule (FROM in $FROM).
 rule_of() {
     FROM=$(V=$2 C=$3 N=$4 awk '$1 == ENVIRON["V"] && $2 == ENVIRON["C"] &&
