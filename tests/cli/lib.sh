@@ -19,24 +19,11 @@ use_root() {
 }
 
 # Runs plume.exe; output in $OUT (stdout) and $ERR (stderr), status in $RC.
-#
-# Wine workaround (the one place): on a loaded machine, Wine 8 has been seen
-# twice in CI to end a process with exit code 1 and *both* of its outputs
-# empty (`plume diff` of a broken VM, which always prints an error; a probe
-# in a VM that always prints its result), not reproducible in thousands of
-# runs. plume.exe's own commands never fail silently (every failure path
-# prints), so for them such a result is retried once, and the retry is said
-# on the test's stderr. Not for `plume run`: its exit code is the program's,
-# and a program may well exit 1 silently.
 plume() {
-    local o e try
+    local o e
     o=$(mktemp) e=$(mktemp)
-    for try in 1 2; do
-        "$WINE" "$PLUME_BIN/plume.exe" "$@" >"$o" 2>"$e" </dev/null
-        RC=$?
-        [ "$RC" = 1 ] && [ "$1" != run ] && [ ! -s "$o" ] && [ ! -s "$e" ] && [ $try = 1 ] || break
-        echo "note: plume $* exited 1 with no output at all (a Wine flake): retried" >&2
-    done
+    "$WINE" "$PLUME_BIN/plume.exe" "$@" >"$o" 2>"$e" </dev/null
+    RC=$?
     OUT=$(cat "$o") ERR=$(cat "$e")
     rm -f "$o" "$e"
 }
