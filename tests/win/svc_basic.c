@@ -35,17 +35,28 @@ static HANDLE g_stop;
 static DWORD g_accepts = SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PAUSE_CONTINUE;
 static char g_name[260] = "?";
 
+/* One line, appended with a single write to a handle opened for
+ * FILE_APPEND_DATA only: services of several processes may share a log
+ * (the stop-order test), and such appends do not overwrite each other. */
 static void logline(const char *fmt, ...)
 {
-    FILE *f = _wfopen(g_log, L"a");
-    if (!f)
-        return;
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    fclose(f);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    HANDLE f = CreateFileW(g_log, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (f == INVALID_HANDLE_VALUE)
+        return;
+    DWORD done;
+    WriteFile(f, line, (DWORD)n, &done, NULL);
+    CloseHandle(f);
 }
 
 static void report(DWORD state, DWORD accepted, DWORD cp, DWORD hint)
