@@ -206,46 +206,44 @@ static DWORD long_form(const wchar_t *path, wchar_t *out)
     return 0;
 }
 
-/* Removes the directory buf[0..len) and everything in it. Junctions and
- * directory links inside are removed themselves, never followed. Goes on
- * past failures; returns 0 only when all of it is gone. */
-static DWORD remove_tree_at(wchar_t *buf, size_t len)
+/* store.h. One walker for the store and for diff/commit/discard (vmstate.c). */
+DWORD store_remove_tree_at(wchar_t *buf, size_t len)
 {
-    DWORD err = 0;
-    if (len + 3 > LONG_PATH)
-        return ERROR_FILENAME_EXCED_RANGE;
-    wcscpy(buf + len, L"\\*");
-    WIN32_FIND_DATAW fd;
-    HANDLE h = FindFirstFileExW(buf, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
-    buf[len] = 0;
-    if (h != INVALID_HANDLE_VALUE) {
-        do {
-            if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
-                continue;
-            size_t n = wcslen(fd.cFileName);
-            if (len + 1 + n + 1 > LONG_PATH) {
-                err = ERROR_FILENAME_EXCED_RANGE;
-                continue;
-            }
-            buf[len] = L'\\';
-            memcpy(buf + len + 1, fd.cFileName, (n + 1) * sizeof(wchar_t));
-            DWORD a = fd.dwFileAttributes;
-            if (a & FILE_ATTRIBUTE_READONLY)
-                SetFileAttributesW(buf, a & ~(DWORD)FILE_ATTRIBUTE_READONLY);
-            DWORD e = 0;
-            if ((a & FILE_ATTRIBUTE_DIRECTORY) && !(a & FILE_ATTRIBUTE_REPARSE_POINT))
-                e = remove_tree_at(buf, len + 1 + n);
-            else if (a & FILE_ATTRIBUTE_DIRECTORY)
-                e = RemoveDirectoryW(buf) ? 0 : GetLastError();
-            else
-                e = DeleteFileW(buf) ? 0 : GetLastError();
-            if (e != 0 && err == 0)
-                err = e;
-            buf[len] = 0;
-        } while (FindNextFileW(h, &fd));
-        FindClose(h);
+    DWORD attrs = GetFileAttributesW(buf);
+    if (attrs == INVALID_FILE_ATTRIBUTES) {
+        DWORD e = GetLastError();
+        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? 0 : e;
     }
-    if (!RemoveDirectoryW(buf) && err == 0)
+    if (attrs & FILE_ATTRIBUTE_READONLY)
+        SetFileAttributesW(buf, attrs & ~(DWORD)FILE_ATTRIBUTE_READONLY);
+    if (!(attrs & FILE_ATTRIBUTE_DIRECTORY))
+        return DeleteFileW(buf) ? 0 : GetLastError();
+    DWORD err = 0;
+    if (!(attrs & FILE_ATTRIBUTE_REPARSE_POINT) && len + 3 < LONG_PATH) {
+        wcscpy(buf + len, L"\\*");
+        WIN32_FIND_DATAW fd;
+        HANDLE h = FindFirstFileExW(buf, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
+        buf[len] = 0;
+        if (h != INVALID_HANDLE_VALUE) {
+            do {
+                if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
+                    continue;
+                size_t n = wcslen(fd.cFileName);
+                if (len + 1 + n + 1 > LONG_PATH) {
+                    err = ERROR_FILENAME_EXCED_RANGE;
+                    continue;
+                }
+                buf[len] = L'\\';
+                memcpy(buf + len + 1, fd.cFileName, (n + 1) * sizeof(wchar_t));
+                DWORD e = store_remove_tree_at(buf, len + 1 + n);
+                if (e && !err)
+                    err = e;
+                buf[len] = 0;
+            } while (FindNextFileW(h, &fd));
+            FindClose(h);
+        }
+    }
+    if (!RemoveDirectoryW(buf) && !err)
         err = GetLastError();
     return err;
 }
@@ -265,8 +263,10 @@ static DWORD remove_tree(const wchar_t *path)
             SetFileAttributesW(buf, a & ~(DWORD)FILE_ATTRIBUTE_READONLY);
         if (e == 0 && (a & FILE_ATTRIBUTE_REPARSE_POINT))
             e = RemoveDirectoryW(buf) ? 0 : GetLastError();
+        else if (e == 0 && !(a & FILE_ATTRIBUTE_DIRECTORY))
+            e = ERROR_DIRECTORY;    /* a folder is asked for, not a file */
         else if (e == 0)
-            e = remove_tree_at(buf, wcslen(buf));
+            e = store_remove_tree_at(buf, wcslen(buf));
     }
     HeapFree(GetProcessHeap(), 0, buf);
     return e;

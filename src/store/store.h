@@ -40,6 +40,13 @@ DWORD store_find(const char *name, vm_info *out);
  * e.g. ERROR_FILE_CORRUPT: "vm.conf: missing 'name'"); else "". */
 DWORD store_find_why(const char *name, vm_info *out, char *why, size_t whycap);
 
+/* Removes what is at buf[0..len) (a \\?\ path in a buffer of 32768
+ * wchar_t it may use): a file, or a folder and everything in it; links and
+ * junctions are removed themselves, never followed; read-only attributes
+ * are cleared. Goes on past failures; 0 when all of it is gone or nothing
+ * was there. */
+DWORD store_remove_tree_at(wchar_t *buf, size_t len);
+
 /* NULL when addr (host byte order) can be a VM's address, else a static
  * English reason: 0.0.0.0/8, 127.0.0.1 (the host's own), multicast,
  * 240.0.0.0/4 and 255.255.255.255, and x.x.x.0 / x.x.x.255 are refused. */

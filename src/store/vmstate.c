@@ -75,48 +75,6 @@ static int type_of(DWORD attrs)
     return (attrs & FILE_ATTRIBUTE_DIRECTORY) ? SP_DIR : SP_FILE;
 }
 
-/* Removes the tree at path (\\?\ form, LONGP buffer it may use). */
-static DWORD remove_tree_at(wchar_t *buf, size_t len)
-{
-    DWORD attrs = GetFileAttributesW(buf);
-    if (attrs == INVALID_FILE_ATTRIBUTES) {
-        DWORD e = GetLastError();
-        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? 0 : e;
-    }
-    if (attrs & FILE_ATTRIBUTE_READONLY)
-        SetFileAttributesW(buf, attrs & ~(DWORD)FILE_ATTRIBUTE_READONLY);
-    if (!(attrs & FILE_ATTRIBUTE_DIRECTORY))
-        return DeleteFileW(buf) ? 0 : GetLastError();
-    DWORD err = 0;
-    if (!(attrs & FILE_ATTRIBUTE_REPARSE_POINT) && len + 3 < LONGP) {
-        wcscpy(buf + len, L"\\*");
-        WIN32_FIND_DATAW fd;
-        HANDLE h = FindFirstFileExW(buf, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
-        buf[len] = 0;
-        if (h != INVALID_HANDLE_VALUE) {
-            do {
-                if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
-                    continue;
-                size_t n = wcslen(fd.cFileName);
-                if (len + 1 + n + 1 > LONGP) {
-                    err = ERROR_FILENAME_EXCED_RANGE;
-                    continue;
-                }
-                buf[len] = L'\\';
-                memcpy(buf + len + 1, fd.cFileName, (n + 1) * sizeof(wchar_t));
-                DWORD e = remove_tree_at(buf, len + 1 + n);
-                if (e && !err)
-                    err = e;
-                buf[len] = 0;
-            } while (FindNextFileW(h, &fd));
-            FindClose(h);
-        }
-    }
-    if (!RemoveDirectoryW(buf) && !err)
-        err = GetLastError();
-    return err;
-}
-
 static DWORD remove_tree(const wchar_t *path)
 {
     wchar_t *buf = malloc(LONGP * sizeof(wchar_t));
@@ -124,7 +82,7 @@ static DWORD remove_tree(const wchar_t *path)
         return ERROR_NOT_ENOUGH_MEMORY;
     wcsncpy(buf, path, LONGP - 1);
     buf[LONGP - 1] = 0;
-    DWORD e = remove_tree_at(buf, wcslen(buf));
+    DWORD e = store_remove_tree_at(buf, wcslen(buf));
     free(buf);
     return e;
 }
@@ -502,7 +460,7 @@ static void do_entry(wctx *c, wchar_t X, size_t rn, int ptype, int mtype, int op
                 } else {
                     paths(c, X, rn);
                     wcscpy(c->p3, c->p4);
-                    e = remove_tree_at(c->p3, wcslen(c->p3));
+                    e = store_remove_tree_at(c->p3, wcslen(c->p3));
                     if (e)
                         why = "cannot delete the host's entry";
                     else
