@@ -612,6 +612,18 @@ static int is_v4_socket(SOCKET s)
            pi.iAddressFamily == AF_INET;
 }
 
+/* is_v4_socket inside the layer, leaving the caller's last error as it
+ * was (the byname hooks ask before they decide to rewrite). */
+static int is_v4_socket_quiet(SOCKET s)
+{
+    layer_enter();
+    DWORD err = GetLastError();
+    int v4 = is_v4_socket(s);
+    SetLastError(err);
+    layer_leave();
+    return v4;
+}
+
 /* The VM's address as text ("127.0.0.2"), for a rewritten name. */
 static void vm_ip_text(wchar_t *w, char *a)
 {
@@ -654,12 +666,7 @@ static BOOL WSAAPI hk_byname_w(SOCKET s, LPWSTR node, LPWSTR serv, LPDWORD llen,
 {
     if (layer_inside() || !is_loopback_name_w(node))
         return real_byname_w(s, node, serv, llen, local, rlen, remote, tv, ov);
-    layer_enter();
-    DWORD err = GetLastError();
-    int v4 = is_v4_socket(s);
-    SetLastError(err);
-    layer_leave();
-    if (!v4)
+    if (!is_v4_socket_quiet(s))
         return real_byname_w(s, node, serv, llen, local, rlen, remote, tv, ov);
     wchar_t w[16];
     char a[16];
@@ -682,12 +689,7 @@ static BOOL WSAAPI hk_byname_a(SOCKET s, LPCSTR node, LPCSTR serv, LPDWORD llen,
     wn[i] = 0;
     if (layer_inside() || !node || node[i] || !is_loopback_name_w(wn))
         return real_byname_a(s, node, serv, llen, local, rlen, remote, tv, ov);
-    layer_enter();
-    DWORD err = GetLastError();
-    int v4 = is_v4_socket(s);
-    SetLastError(err);
-    layer_leave();
-    if (!v4)
+    if (!is_v4_socket_quiet(s))
         return real_byname_a(s, node, serv, llen, local, rlen, remote, tv, ov);
     wchar_t w[16];
     char a[16];
